@@ -1,0 +1,71 @@
+"""The object kinds tagpilot accepts, by API group, version and kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tagpilot.api.validation import Checker
+
+IMAGE_GROUP = "image.toolkit.fluxcd.io"
+SOURCE_GROUP = "source.toolkit.fluxcd.io"
+NOTIFICATION_GROUP = "notification.toolkit.fluxcd.io"
+
+SpecValidator = Callable[[Any, Checker, str], None]
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """What tagpilot knows of one kind: versions it serves and how to check a spec."""
+
+    group: str
+    kind: str
+    versions: tuple[str, ...]
+    names: tuple[str, ...]  # words the CLI accepts, e.g. ("image", "repository")
+    validate_spec: SpecValidator | None
+
+    def api_versions(self) -> tuple[str, ...]:
+        return tuple(f"{self.group}/{v}" if self.group else v for v in self.versions)
+
+
+def _lazy(module: str, function: str = "validate_spec") -> SpecValidator:
+    def call(spec: Any, check: Checker, path: str) -> None:
+        import importlib
+
+        getattr(importlib.import_module(module), function)(spec, check, path)
+
+    return call
+
+
+KINDS: tuple[KindInfo, ...] = (
+    KindInfo(IMAGE_GROUP, "ImageRepository", ("v1beta2", "v1"), ("image", "repository"),
+             _lazy("tagpilot.api.imagerepository")),
+    KindInfo(IMAGE_GROUP, "ImagePolicy", ("v1beta2", "v1"), ("image", "policy"),
+             _lazy("tagpilot.api.imagepolicy")),
+    KindInfo(IMAGE_GROUP, "ImageUpdateAutomation", ("v1beta2", "v1"), ("image", "update"),
+             _lazy("tagpilot.api.imageupdateautomation")),
+    KindInfo(SOURCE_GROUP, "GitRepository", ("v1beta2", "v1"), ("source", "git"),
+             _lazy("tagpilot.api.gitrepository")),
+    KindInfo(NOTIFICATION_GROUP, "Receiver", ("v1beta2", "v1"), ("receiver",),
+             _lazy("tagpilot.api.receiver")),
+    KindInfo("", "Namespace", ("v1",), ("namespace",), None),
+    KindInfo("", "Secret", ("v1",), ("secret",), None),
+)
+
+BY_KIND = {k.kind: k for k in KINDS}
+
+
+def lookup(api_version: str, kind: str) -> KindInfo | None:
+    info = BY_KIND.get(kind)
+    if info is None or api_version not in info.api_versions():
+        return None
+    return info
+
+
+def from_words(words: list[str]) -> KindInfo | None:
+    """Resolve CLI words (``image repository``, ``receiver``) to a kind."""
+    for info in KINDS:
+        if list(info.names) == words:
+            return info
+    return None

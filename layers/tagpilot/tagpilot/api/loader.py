@@ -1,0 +1,170 @@
+"""Read Flux manifests from files, directories or stdin and validate every document.
+
+Each document becomes a :class:`LoadedDocument` carrying either a :class:`Resource` or the list
+of problems found, each naming the file, the document's position, the field and the problem.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from tagpilot.api import kinds
+from tagpilot.api.errors import FieldError, ManifestError
+from tagpilot.api.resource import Resource
+from tagpilot.api.secret import validate_secret
+from tagpilot.api.validation import DNS1123_LABEL, DNS1123_SUBDOMAIN, Checker
+
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+TOP_LEVEL = {"apiVersion", "kind", "metadata", "spec", "status"}
+SECRET_TOP_LEVEL = {"apiVersion", "kind", "metadata", "type", "data", "stringData", "immutable"}
+
+
+@dataclass
+class LoadedDocument:
+    """One document of one file, valid (``resource`` set) or not (``errors`` non-empty)."""
+
+    source: str
+    index: int
+    kind: str = ""
+    api_version: str = ""
+    name: str = ""
+    namespace: str = ""
+    resource: Resource | None = None
+    secret: dict[str, Any] | None = None
+    errors: list[FieldError] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def describe(self) -> str:
+        what = f"{self.kind or 'object'} {self.namespace}/{self.name}".rstrip("/")
+        return f"{self.source}: document {self.index} ({what})"
+
+    def error_lines(self) -> list[str]:
+        return [f"{self.describe()}: {err}" for err in self.errors]
+
+
+def iter_sources(paths: Iterable[str], stdin: TextIO | None = None) -> Iterator[tuple[str, str]]:
+    """Yield ``(name, text)`` for each file; directories are walked for YAML/JSON files."""
+    for raw in paths:
+        if raw == "-":
+            yield "<stdin>", (stdin or sys.stdin).read()
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
+            for file in files:
+                yield str(file), _read(file)
+        elif path.is_file():
+            yield str(path), _read(path)
+        else:
+            raise ManifestError(f"{raw}: no such file or directory")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path}: cannot read: {exc}") from exc
+
+
+def parse_documents(name: str, text: str) -> list[Any]:
+    """Parse a multi-document YAML stream; a syntax error names the file and line."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        return [doc for doc in yaml.load_all(text) if doc is not None]
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ManifestError(f"{name}: invalid YAML{where}: {problem}") from exc
+
+
+def load(paths: Iterable[str], *, default_namespace: str = "default",
+         stdin: TextIO | None = None) -> list[LoadedDocument]:
+    """Load and validate every document under ``paths``.
+
+    Examples
+    --------
+    >>> docs = load(["manifests/"])  # doctest: +SKIP
+    >>> [d.describe() for d in docs if not d.valid]  # doctest: +SKIP
+    """
+    out: list[LoadedDocument] = []
+    for name, text in iter_sources(paths, stdin):
+        for index, doc in enumerate(parse_documents(name, text), start=1):
+            out.append(validate_document(name, index, doc, default_namespace))
+    return out
+
+
+def validate_document(source: str, index: int, doc: Any, default_namespace: str) -> LoadedDocument:
+    loaded = LoadedDocument(source=source, index=index)
+    check = Checker()
+    if not isinstance(doc, dict):
+        check.fail("", "a manifest must be a YAML mapping with apiVersion and kind")
+        loaded.errors = check.errors
+        return loaded
+    loaded.api_version = str(doc.get("apiVersion") or "")
+    loaded.kind = str(doc.get("kind") or "")
+    meta = check.mapping(doc.get("metadata"), "metadata",
+                         allowed=_METADATA_FIELDS) if doc.get("metadata") is not None else {}
+    loaded.name = str(meta.get("name") or "")
+    loaded.namespace = str(meta.get("namespace") or default_namespace)
+    info = kinds.lookup(loaded.api_version, loaded.kind)
+    if not loaded.api_version or not loaded.kind:
+        check.fail("", "apiVersion and kind are required")
+    elif info is None:
+        known = kinds.BY_KIND.get(loaded.kind)
+        if known is None:
+            check.fail("kind", f"unsupported kind {loaded.kind!r}")
+        else:
+            check.fail("apiVersion", f"unsupported apiVersion {loaded.api_version!r} for "
+                       f"{loaded.kind}: use one of {', '.join(known.api_versions())}")
+    _check_metadata(meta, info, check)
+    if info is not None:
+        allowed = SECRET_TOP_LEVEL if info.kind == "Secret" else TOP_LEVEL
+        for key in doc:
+            if key not in allowed:
+                check.fail(str(key), "unknown field")
+        if info.kind == "Secret":
+            loaded.secret = validate_secret(doc, check)
+        elif info.validate_spec is not None:
+            info.validate_spec(doc.get("spec"), check, "spec")
+    loaded.errors = check.errors
+    if not loaded.errors and info is not None:
+        loaded.resource = Resource(
+            api_version=loaded.api_version,
+            kind=loaded.kind,
+            name=loaded.name,
+            namespace="" if info.kind == "Namespace" else loaded.namespace,
+            spec=dict(doc.get("spec") or {}),
+            labels=dict(meta.get("labels") or {}),
+            annotations={str(k): str(v) for k, v in (meta.get("annotations") or {}).items()},
+        )
+        if info.kind == "Namespace":
+            loaded.namespace = ""
+    return loaded
+
+
+_METADATA_FIELDS = (
+    "name", "namespace", "labels", "annotations", "uid", "resourceVersion", "generation",
+    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "finalizers",
+    "ownerReferences", "managedFields", "generateName", "selfLink",
+)
+
+
+def _check_metadata(meta: dict[str, Any], info: kinds.KindInfo | None, check: Checker) -> None:
+    check.string(meta, "name", "metadata", required=True, pattern=DNS1123_SUBDOMAIN, max_length=253)
+    if info is not None and info.kind == "Namespace":
+        check.string(meta, "name", "metadata", pattern=DNS1123_LABEL, max_length=63)
+    else:
+        check.string(meta, "namespace", "metadata", pattern=DNS1123_LABEL, max_length=63)
+    check.labels(meta.get("labels"), "metadata.labels")
+    check.string_map(meta, "annotations", "metadata")

@@ -1,0 +1,113 @@
+"""The one place that knows tagpilot's environment variables.
+
+Settings are parsed once into a frozen :class:`Settings`; nothing reads the environment at import
+time. Handlers call :func:`load_settings` once at module scope of their cold start; tests build
+``Settings`` directly or pass their own mapping.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from tagpilot.errors import TagpilotError
+
+ENV_STAGE = "TAGPILOT_STAGE"
+ENV_OBJECTS_TABLE = "TAGPILOT_OBJECTS_TABLE"
+ENV_TAGS_TABLE = "TAGPILOT_TAGS_TABLE"
+ENV_LEASES_TABLE = "TAGPILOT_LEASES_TABLE"
+ENV_SCAN_QUEUE_URL = "TAGPILOT_SCAN_QUEUE_URL"
+ENV_AUTOMATION_QUEUE_URL = "TAGPILOT_AUTOMATION_QUEUE_URL"
+ENV_SECRETS_PREFIX = "TAGPILOT_SECRETS_PREFIX"
+ENV_GCR_JWKS_URL = "TAGPILOT_GCR_JWKS_URL"
+ENV_WEBHOOK_BASE_URL = "TAGPILOT_WEBHOOK_BASE_URL"
+ENV_DYNAMODB_ENDPOINT = "TAGPILOT_DYNAMODB_ENDPOINT"
+ENV_SECRETS_ENDPOINT = "TAGPILOT_SECRETSMANAGER_ENDPOINT"
+ENV_REGION = "AWS_REGION"
+ENV_DEFAULT_REGION = "AWS_DEFAULT_REGION"
+ENV_MODE = "TAGPILOT_MODE"
+ENV_HOME = "TAGPILOT_HOME"
+
+DEFAULT_GCR_JWKS_URL = "https://www.googleapis.com/oauth2/v3/certs"
+LOCAL_REGION = "us-east-1"
+
+
+class ConfigurationError(TagpilotError):
+    """A required setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything tagpilot needs to know about where it runs.
+
+    ``mode`` is ``"aws"`` in Lambda or with a deployed stack, ``"local"`` for the local stack
+    (DynamoDB Local plus the embedded Secrets Manager endpoint).
+    """
+
+    mode: str = "local"
+    stage: str = "local"
+    region: str = LOCAL_REGION
+    objects_table: str = "tagpilot-objects"
+    tags_table: str = "tagpilot-tags"
+    leases_table: str = "tagpilot-leases"
+    scan_queue_url: str = ""
+    automation_queue_url: str = ""
+    secrets_prefix: str = "tagpilot/local/"
+    gcr_jwks_url: str = DEFAULT_GCR_JWKS_URL
+    webhook_base_url: str = ""
+    dynamodb_endpoint: str | None = None
+    secrets_endpoint: str | None = None
+    #: Only for the local stack's endpoints; in AWS the default credential chain is used.
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+    home: Path = field(default_factory=lambda: Path.home() / ".tagpilot")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+_REQUIRED_IN_AWS = (ENV_OBJECTS_TABLE, ENV_TAGS_TABLE, ENV_LEASES_TABLE, ENV_SECRETS_PREFIX)
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Parse the environment into :class:`Settings`.
+
+    In ``aws`` mode (the default inside Lambda, detected by ``AWS_LAMBDA_FUNCTION_NAME``) the
+    table names and the secrets prefix are required and a missing one fails at once with a message
+    naming every missing variable.
+    """
+    env = os.environ if env is None else env
+    mode = env.get(ENV_MODE) or ("aws" if env.get("AWS_LAMBDA_FUNCTION_NAME") else "local")
+    if mode not in ("aws", "local"):
+        raise ConfigurationError(f"{ENV_MODE} must be 'aws' or 'local', not {mode!r}")
+    home = Path(env[ENV_HOME]) if env.get(ENV_HOME) else Path.home() / ".tagpilot"
+    if mode == "local":
+        base = Settings(home=home)
+        return replace(
+            base,
+            webhook_base_url=env.get(ENV_WEBHOOK_BASE_URL, ""),
+            gcr_jwks_url=env.get(ENV_GCR_JWKS_URL, DEFAULT_GCR_JWKS_URL),
+            dynamodb_endpoint=env.get(ENV_DYNAMODB_ENDPOINT) or None,
+            secrets_endpoint=env.get(ENV_SECRETS_ENDPOINT) or None,
+        )
+    missing = [name for name in _REQUIRED_IN_AWS if not env.get(name)]
+    if missing:
+        raise ConfigurationError("missing environment variables: " + ", ".join(missing))
+    return Settings(
+        mode="aws",
+        stage=env.get(ENV_STAGE, "dev"),
+        region=env.get(ENV_REGION) or env.get(ENV_DEFAULT_REGION) or LOCAL_REGION,
+        objects_table=env[ENV_OBJECTS_TABLE],
+        tags_table=env[ENV_TAGS_TABLE],
+        leases_table=env[ENV_LEASES_TABLE],
+        scan_queue_url=env.get(ENV_SCAN_QUEUE_URL, ""),
+        automation_queue_url=env.get(ENV_AUTOMATION_QUEUE_URL, ""),
+        secrets_prefix=env[ENV_SECRETS_PREFIX],
+        gcr_jwks_url=env.get(ENV_GCR_JWKS_URL, DEFAULT_GCR_JWKS_URL),
+        webhook_base_url=env.get(ENV_WEBHOOK_BASE_URL, ""),
+        dynamodb_endpoint=env.get(ENV_DYNAMODB_ENDPOINT) or None,
+        secrets_endpoint=env.get(ENV_SECRETS_ENDPOINT) or None,
+        home=home,
+    )

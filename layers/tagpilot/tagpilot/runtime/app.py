@@ -1,0 +1,116 @@
+"""Build the adapters once (at a handler's cold start or a CLI command's start).
+
+:class:`App` is the dependency container every reconciler receives. Handlers build it at module
+scope with :func:`build_app`; tests build it with their own clients.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tagpilot.config import Settings
+from tagpilot.runtime.queues import MemoryQueue, Queue, SqsQueue
+
+
+@dataclass
+class App:
+    """The adapters a reconciler needs, all injected."""
+
+    settings: Settings
+    objects: Any  # tagpilot.store.objects.ObjectStore
+    tags: Any  # tagpilot.store.tags.TagStore
+    leases: Any  # tagpilot.store.leases.LeaseStore
+    secrets: Any  # tagpilot.store.secrets.SecretStore
+    registry: Any  # tagpilot.registry.client.RegistryClient
+    scan_queue: Queue
+    automation_queue: Queue
+    ecr_client_for: Callable[[str], Any]
+    clock: Callable[[], float] = time.time
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def resolve_local(settings: Settings) -> Settings:
+    """In local mode, start (or find) the local stack and point the settings at it."""
+    if settings.mode != "local" or settings.dynamodb_endpoint:
+        return settings
+    from tagpilot.local.stack import ensure_running
+
+    stack = ensure_running(settings.home)
+    return settings.with_overrides(
+        dynamodb_endpoint=stack.dynamodb_endpoint,
+        secrets_endpoint=stack.secrets_endpoint,
+        access_key_id=stack.access_key,
+        secret_access_key="local",
+    )
+
+
+def derive_index_attributes(resource: Any) -> dict[str, str | None]:
+    """Index attributes of an object: its canonical image, or what it references."""
+    from tagpilot.registry.errors import ImageURLInvalidError
+    from tagpilot.registry.names import parse_image_reference
+
+    if resource.kind == "ImageRepository":
+        try:
+            return {"canonical_image": parse_image_reference(resource.spec.get("image", "")).canonical}
+        except ImageURLInvalidError:
+            return {"canonical_image": None}
+    if resource.kind == "ImagePolicy":
+        ref = resource.spec.get("imageRepositoryRef") or {}
+        ns = ref.get("namespace") or resource.namespace
+        return {"ref": f"ImageRepository#{ns}/{ref.get('name', '')}"}
+    return {}
+
+
+def build_app(settings: Settings, *, session: Any = None, create_tables: bool | None = None) -> App:
+    """Wire real adapters for ``settings`` (AWS or the local stack)."""
+    import boto3
+    import requests
+    from botocore.config import Config
+
+    from tagpilot.registry.client import RegistryClient
+    from tagpilot.store.leases import LeaseStore
+    from tagpilot.store.models import build_models
+    from tagpilot.store.models import create_tables as create
+    from tagpilot.store.objects import ObjectStore
+    from tagpilot.store.secrets import SecretStore
+    from tagpilot.store.tags import TagStore
+
+    settings = resolve_local(settings)
+    if session is None:
+        if settings.access_key_id:
+            session = boto3.session.Session(aws_access_key_id=settings.access_key_id,
+                                            aws_secret_access_key=settings.secret_access_key,
+                                            region_name=settings.region)
+        else:
+            session = boto3.session.Session(region_name=settings.region)
+    cfg = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=15)
+    models = build_models(settings)
+    if create_tables if create_tables is not None else settings.mode == "local":
+        create(models)
+    secrets_client = session.client("secretsmanager", endpoint_url=settings.secrets_endpoint, config=cfg)
+    local = settings.mode == "local"
+    scan_queue: Queue = MemoryQueue() if local or not settings.scan_queue_url else SqsQueue(
+        session.client("sqs", config=cfg), settings.scan_queue_url)
+    automation_queue: Queue = MemoryQueue() if local or not settings.automation_queue_url else SqsQueue(
+        session.client("sqs", config=cfg), settings.automation_queue_url)
+    ecr_clients: dict[str, Any] = {}
+
+    def ecr_client_for(region: str) -> Any:
+        if region not in ecr_clients:
+            ecr_clients[region] = session.client("ecr", region_name=region, config=cfg)
+        return ecr_clients[region]
+
+    return App(
+        settings=settings,
+        objects=ObjectStore(models, derive=derive_index_attributes),
+        tags=TagStore(models),
+        leases=LeaseStore(models),
+        secrets=SecretStore(secrets_client, settings.secrets_prefix),
+        registry=RegistryClient(requests.Session()),
+        scan_queue=scan_queue,
+        automation_queue=automation_queue,
+        ecr_client_for=ecr_client_for,
+    )

@@ -1,0 +1,138 @@
+"""PynamoDB models, built per :class:`~tagpilot.config.Settings` so table names and endpoints are
+injected instead of read at import time.
+
+Tables (see ``template.yaml``):
+
+``objects``
+    One item per object: hash ``kind``, range ``key`` (``<namespace>/<name>``). Sparse indexes:
+    ``due-index`` (``due_shard``, ``next_due_at``) lists what the dispatcher must reconcile;
+    ``image-index`` maps a canonical image name to its ImageRepositories (ECR events);
+    ``ref-index`` maps an ImageRepository to the ImagePolicies that read it;
+    ``webhook-index`` maps a Receiver's webhook path to the Receiver.
+``tags``
+    The tag list of one ImageRepository as compressed chunks: hash ``repo``, range ``chunk``.
+``leases``
+    Short-lived locks (one automation run per Git repository and branch), with a TTL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from pynamodb.attributes import (
+    BinaryAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.models import Model
+
+from tagpilot.config import Settings
+
+
+@dataclass(frozen=True)
+class Models:
+    """The three model classes bound to one deployment's tables."""
+
+    objects: type[Any]
+    tags: type[Any]
+    leases: type[Any]
+
+    def all(self) -> tuple[type[Any], ...]:
+        return (self.objects, self.tags, self.leases)
+
+
+def _meta(table: str, settings: Settings) -> type:
+    attrs: dict[str, Any] = {"table_name": table, "region": settings.region}
+    if settings.dynamodb_endpoint:
+        attrs["host"] = settings.dynamodb_endpoint
+    if settings.access_key_id:
+        attrs["aws_access_key_id"] = settings.access_key_id
+        attrs["aws_secret_access_key"] = settings.secret_access_key
+    attrs["connect_timeout_seconds"] = 5
+    attrs["read_timeout_seconds"] = 10
+    attrs["max_retry_attempts"] = 3
+    return type("Meta", (), attrs)
+
+
+def _index(name: str, projection: Any) -> type:
+    meta = type("Meta", (), {"index_name": name, "projection": projection})
+    return meta
+
+
+@lru_cache(maxsize=8)
+def build_models(settings: Settings) -> Models:
+    """Create model classes bound to ``settings`` (cached per settings value)."""
+
+    class DueIndex(GlobalSecondaryIndex[Any]):
+        Meta = _index("due-index", IncludeProjection(["generation"]))
+        due_shard = UnicodeAttribute(hash_key=True)
+        next_due_at = NumberAttribute(range_key=True)
+
+    class ImageIndex(GlobalSecondaryIndex[Any]):
+        Meta = _index("image-index", KeysOnlyProjection())
+        canonical_image = UnicodeAttribute(hash_key=True)
+        key = UnicodeAttribute(range_key=True)
+
+    class RefIndex(GlobalSecondaryIndex[Any]):
+        Meta = _index("ref-index", KeysOnlyProjection())
+        ref = UnicodeAttribute(hash_key=True)
+        key = UnicodeAttribute(range_key=True)
+
+    class WebhookIndex(GlobalSecondaryIndex[Any]):
+        Meta = _index("webhook-index", KeysOnlyProjection())
+        webhook_path = UnicodeAttribute(hash_key=True)
+
+    class ObjectItem(Model):
+        Meta = _meta(settings.objects_table, settings)
+        kind = UnicodeAttribute(hash_key=True)
+        key = UnicodeAttribute(range_key=True)
+        api_version = UnicodeAttribute()
+        namespace = UnicodeAttribute()
+        name = UnicodeAttribute()
+        labels = JSONAttribute(default=dict)
+        annotations = JSONAttribute(default=dict)
+        spec = JSONAttribute(default=dict)
+        status = JSONAttribute(default=dict)
+        generation = NumberAttribute(default=1)
+        spec_digest = UnicodeAttribute(default="")
+        due_shard = UnicodeAttribute(null=True)
+        next_due_at = NumberAttribute(null=True)
+        canonical_image = UnicodeAttribute(null=True)
+        ref = UnicodeAttribute(null=True)
+        webhook_path = UnicodeAttribute(null=True)
+        failures = NumberAttribute(null=True)
+        due_index = DueIndex()
+        image_index = ImageIndex()
+        ref_index = RefIndex()
+        webhook_index = WebhookIndex()
+
+    class TagChunk(Model):
+        Meta = _meta(settings.tags_table, settings)
+        repo = UnicodeAttribute(hash_key=True)
+        chunk = NumberAttribute(range_key=True)
+        data = BinaryAttribute(legacy_encoding=False)
+        revision = UnicodeAttribute()
+        chunks = NumberAttribute()
+        count = NumberAttribute()
+
+    class Lease(Model):
+        Meta = _meta(settings.leases_table, settings)
+        lease = UnicodeAttribute(hash_key=True)
+        owner = UnicodeAttribute()
+        expires_at = NumberAttribute()
+
+    return Models(objects=ObjectItem, tags=TagChunk, leases=Lease)
+
+
+def create_tables(models: Models) -> None:
+    """Create the tables if they do not exist (local stack and tests; SAM creates them in AWS)."""
+    for model in models.all():
+        if not model.exists():
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+
+
+__all__ = ["AllProjection", "Models", "build_models", "create_tables"]

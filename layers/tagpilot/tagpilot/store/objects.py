@@ -1,0 +1,286 @@
+"""Objects (ImageRepository, ImagePolicy, ...) in DynamoDB, with Kubernetes-like semantics.
+
+The CLI writes metadata and spec (``apply``); reconcilers write status and scheduling fields. Each
+writes only its own attributes with an update expression, so they never overwrite each other.
+The generation is bumped only when the spec actually changes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError, PutError
+
+from tagpilot.api.resource import REQUESTED_AT_ANNOTATION, Resource
+from tagpilot.store.errors import ConflictError, NotFoundError, StoreError
+from tagpilot.store.models import Models
+
+#: Kinds the dispatcher schedules, i.e. that have a ``due_shard``.
+SCHEDULED_KINDS = ("ImageRepository", "ImagePolicy", "ImageUpdateAutomation")
+#: ``next_due_at`` of an object with no periodic reconcile.
+NEVER = 2**53
+
+
+@dataclass(frozen=True)
+class ApplyOutcome:
+    resource: Resource
+    action: str  # "created", "configured" or "unchanged"
+
+
+def _to_resource(item: Any) -> Resource:
+    return Resource(
+        api_version=item.api_version,
+        kind=item.kind,
+        name=item.name,
+        namespace=item.namespace,
+        spec=dict(item.spec or {}),
+        labels=dict(item.labels or {}),
+        annotations=dict(item.annotations or {}),
+        status=dict(item.status or {}),
+        generation=int(item.generation or 1),
+    )
+
+
+def _wrap(operation: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def deco(func: Callable[..., Any]) -> Callable[..., Any]:
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return func(*args, **kwargs)
+            except (NotFoundError, ConflictError):
+                raise
+            except PynamoDBException as exc:
+                cause = getattr(exc, "cause_response_code", None) or type(exc).__name__
+                raise StoreError(f"{operation} failed: {cause}: {exc.msg}") from exc
+
+        inner.__name__ = func.__name__
+        inner.__doc__ = func.__doc__
+        return inner
+
+    return deco
+
+
+class ObjectStore:
+    """CRUD and scheduling queries over the objects table.
+
+    Parameters
+    ----------
+    models:
+        Model classes from :func:`tagpilot.store.models.build_models`.
+    derive:
+        ``derive(resource) -> dict`` of index attributes (``canonical_image``, ``ref``) for a
+        resource; injected so the store does not depend on registry name parsing.
+    clock:
+        Seconds since the epoch; injected for tests.
+    """
+
+    def __init__(
+        self,
+        models: Models,
+        derive: Callable[[Resource], dict[str, str | None]] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._model = models.objects
+        self._derive = derive or (lambda _r: {})
+        self._clock = clock
+
+    # -- reads ---------------------------------------------------------------------------
+    @_wrap("get object")
+    def get(self, kind: str, namespace: str, name: str) -> Resource | None:
+        try:
+            return _to_resource(self._model.get(kind, f"{namespace}/{name}", consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def require(self, kind: str, namespace: str, name: str) -> Resource:
+        found = self.get(kind, namespace, name)
+        if found is None:
+            raise NotFoundError(f"{kind} {namespace}/{name} not found")
+        return found
+
+    @_wrap("list objects")
+    def list(self, kind: str, namespace: str | None = None) -> list[Resource]:
+        cond = self._model.key.startswith(f"{namespace}/") if namespace is not None else None
+        return [_to_resource(i) for i in self._model.query(kind, cond, consistent_read=True)]
+
+    @_wrap("query by image")
+    def keys_by_image(self, canonical_image: str) -> list[str]:
+        return [i.key for i in self._model.image_index.query(canonical_image)]
+
+    @_wrap("query by reference")
+    def keys_by_ref(self, ref: str) -> list[str]:
+        return [i.key for i in self._model.ref_index.query(ref)]
+
+    @_wrap("query by webhook path")
+    def key_by_webhook_path(self, path: str) -> str | None:
+        for item in self._model.webhook_index.query(path, limit=1):
+            return str(item.key)
+        return None
+
+    @_wrap("query due objects")
+    def due(self, kind: str, now: float | None = None, limit: int = 500) -> Iterator[tuple[str, int]]:
+        """Yield ``(key, generation)`` of non-suspended objects whose ``next_due_at`` has come."""
+        at = self._clock() if now is None else now
+        for item in self._model.due_index.query(kind, self._model.next_due_at <= at, limit=limit):
+            yield item.key, int(item.generation or 1)
+
+    # -- writes by the CLI -------------------------------------------------------------
+    @_wrap("apply object")
+    def apply(self, resource: Resource) -> ApplyOutcome:
+        """Create or update metadata and spec; bump the generation only on a spec change."""
+        current = self.get(resource.kind, resource.namespace, resource.name)
+        digest = resource.spec_digest()
+        derived = self._derive(resource)
+        if current is None:
+            item = self._model(resource.kind, resource.key)
+            item.api_version = resource.api_version
+            item.namespace = resource.namespace
+            item.name = resource.name
+            item.labels = resource.labels
+            item.annotations = resource.annotations
+            item.spec = resource.spec
+            item.status = {"observedGeneration": -1}
+            item.generation = 1
+            item.spec_digest = digest
+            for attr, value in derived.items():
+                setattr(item, attr, value)
+            if resource.kind in SCHEDULED_KINDS and not resource.suspended:
+                item.due_shard = resource.kind
+                item.next_due_at = 0
+            try:
+                item.save(condition=self._model.key.does_not_exist())
+            except PutError as exc:
+                if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+                    raise ConflictError(f"{resource.kind} {resource.key} was created concurrently") from exc
+                raise
+            return ApplyOutcome(self.require(resource.kind, resource.namespace, resource.name), "created")
+        old_item = self._model.get(resource.kind, resource.key, consistent_read=True)
+        spec_changed = old_item.spec_digest != digest
+        meta_changed = (
+            current.labels != resource.labels
+            or current.annotations != resource.annotations
+            or current.api_version != resource.api_version
+        )
+        if not spec_changed and not meta_changed:
+            return ApplyOutcome(current, "unchanged")
+        m = self._model
+        actions = [
+            m.api_version.set(resource.api_version),
+            m.labels.set(resource.labels),
+            m.annotations.set(resource.annotations),
+        ]
+        if spec_changed:
+            actions += [m.spec.set(resource.spec), m.spec_digest.set(digest), m.generation.add(1)]
+            actions += [getattr(m, a).set(v) if v is not None else getattr(m, a).remove()
+                        for a, v in derived.items()]
+            actions += self._schedule_actions(resource, due_now=True)
+        elif resource.requested_at != current.requested_at and resource.requested_at:
+            actions += self._schedule_actions(resource, due_now=True)
+        try:
+            old_item.update(actions=actions, condition=m.spec_digest == old_item.spec_digest)
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+                raise ConflictError(f"{resource.kind} {resource.key} changed concurrently; retry") from exc
+            raise
+        return ApplyOutcome(self.require(resource.kind, resource.namespace, resource.name), "configured")
+
+    def _schedule_actions(self, resource: Resource, *, due_now: bool) -> list[Any]:
+        m = self._model
+        if resource.kind not in SCHEDULED_KINDS:
+            return []
+        if resource.suspended:
+            return [m.due_shard.remove(), m.next_due_at.remove()]
+        actions = [m.due_shard.set(resource.kind)]
+        if due_now:
+            actions.append(m.next_due_at.set(0))
+        return actions
+
+    @_wrap("delete object")
+    def delete(self, kind: str, namespace: str, name: str) -> bool:
+        try:
+            item = self._model.get(kind, f"{namespace}/{name}")
+        except DoesNotExist:
+            return False
+        item.delete()
+        return True
+
+    @_wrap("suspend or resume")
+    def set_suspend(self, kind: str, namespace: str, name: str, suspend: bool) -> Resource:
+        """``flux suspend``/``flux resume``: set ``spec.suspend`` without bumping the generation.
+
+        Flux patches the spec (which bumps the generation); tagpilot keeps the generation so a
+        resume does not look like a spec change, and a resume schedules a reconcile at once.
+        """
+        current = self.require(kind, namespace, name)
+        spec = dict(current.spec)
+        if suspend:
+            spec["suspend"] = True
+        else:
+            spec.pop("suspend", None)
+        current.spec = spec
+        m = self._model
+        actions = [m.spec.set(spec), m.spec_digest.set(current.spec_digest())]
+        actions += self._schedule_actions(current, due_now=not suspend)
+        self._model(kind, current.key).update(actions=actions, condition=m.key.exists())
+        return current
+
+    @_wrap("request reconcile")
+    def request_reconcile(self, kind: str, namespace: str, name: str, token: str) -> Resource:
+        """Record ``reconcile.fluxcd.io/requestedAt = token`` and make the object due now."""
+        current = self.require(kind, namespace, name)
+        annotations = dict(current.annotations)
+        annotations[REQUESTED_AT_ANNOTATION] = token
+        m = self._model
+        actions = [m.annotations.set(annotations)]
+        if kind in SCHEDULED_KINDS and not current.suspended:
+            actions.append(m.next_due_at.set(0))
+        self._model(kind, current.key).update(actions=actions, condition=m.key.exists())
+        current.annotations = annotations
+        return current
+
+    # -- writes by reconcilers ---------------------------------------------------------
+    @_wrap("claim object")
+    def claim(self, kind: str, key: str, *, now: float, hold_seconds: float) -> bool:
+        """Push ``next_due_at`` forward if it is still due, so one dispatcher sends it once."""
+        m = self._model
+        try:
+            m(kind, key).update(
+                actions=[m.next_due_at.set(now + hold_seconds)],
+                condition=(m.next_due_at <= now) & m.due_shard.exists(),
+            )
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @_wrap("write status")
+    def write_status(self, resource: Resource, status: dict[str, Any], *,
+                     next_due_at: float | None, extra: dict[str, Any] | None = None) -> None:
+        """Replace the status and schedule the next reconcile (``None``: not periodically).
+
+        If the object was made due again while it was being reconciled (a spec change or a
+        reconcile request sets ``next_due_at`` to 0), that request wins and is not overwritten.
+        """
+        m = self._model
+        base = [m.status.set(status)]
+        for attr, value in (extra or {}).items():
+            base.append(getattr(m, attr).set(value) if value is not None else getattr(m, attr).remove())
+        item = m(resource.kind, resource.key)
+        if not resource.suspended and resource.kind in SCHEDULED_KINDS:
+            when = next_due_at if next_due_at is not None else NEVER
+            try:
+                item.update(actions=[*base, m.next_due_at.set(when)],
+                            condition=m.key.exists() & (m.next_due_at > 0))
+                return
+            except UpdateError as exc:
+                if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+                    raise
+        try:
+            item.update(actions=base, condition=m.key.exists())
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+                raise NotFoundError(f"{resource.kind} {resource.key} was deleted") from exc
+            raise
