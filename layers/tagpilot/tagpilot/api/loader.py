@@ -35,6 +35,7 @@ class LoadedDocument:
     namespace: str = ""
     resource: Resource | None = None
     secret: dict[str, Any] | None = None
+    raw_spec: Any = None
     errors: list[FieldError] = field(default_factory=list)
 
     @property
@@ -112,6 +113,7 @@ def validate_document(source: str, index: int, doc: Any, default_namespace: str)
         loaded.errors = check.errors
         return loaded
     loaded.api_version = str(doc.get("apiVersion") or "")
+    loaded.raw_spec = doc.get("spec")
     loaded.kind = str(doc.get("kind") or "")
     meta = check.mapping(doc.get("metadata"), "metadata",
                          allowed=_METADATA_FIELDS) if doc.get("metadata") is not None else {}

@@ -28,6 +28,8 @@ class Resource:
     annotations: dict[str, str] = field(default_factory=dict)
     status: dict[str, Any] = field(default_factory=dict)
     generation: int = 1
+    #: Consecutive failed reconciles (drives the retry backoff); not part of the manifest.
+    failures: int = 0
 
     @property
     def key(self) -> str:

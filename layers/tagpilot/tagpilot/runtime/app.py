@@ -27,7 +27,7 @@ class App:
     registry: Any  # tagpilot.registry.client.RegistryClient
     scan_queue: Queue
     automation_queue: Queue
-    ecr_client_for: Callable[[str], Any]
+    ecr: Any  # tagpilot.registry.ecr.EcrCredentialProvider (tokens cached across invocations)
     clock: Callable[[], float] = time.time
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -71,6 +71,7 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
     from botocore.config import Config
 
     from tagpilot.registry.client import RegistryClient
+    from tagpilot.registry.ecr import EcrCredentialProvider
     from tagpilot.store.leases import LeaseStore
     from tagpilot.store.models import build_models
     from tagpilot.store.models import create_tables as create
@@ -112,5 +113,5 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
         registry=RegistryClient(requests.Session()),
         scan_queue=scan_queue,
         automation_queue=automation_queue,
-        ecr_client_for=ecr_client_for,
+        ecr=EcrCredentialProvider(client_factory=ecr_client_for),
     )

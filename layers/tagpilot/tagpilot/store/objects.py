@@ -41,6 +41,7 @@ def _to_resource(item: Any) -> Resource:
         annotations=dict(item.annotations or {}),
         status=dict(item.status or {}),
         generation=int(item.generation or 1),
+        failures=int(item.failures or 0),
     )
 
 

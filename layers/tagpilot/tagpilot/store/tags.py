@@ -72,6 +72,12 @@ class TagStore:
             raise StoreError(f"stored tags of {repo_key} are corrupt") from exc
         return StoredTags(revision=str(first.revision), tags=tags)
 
+    def exists(self, repo_key: str) -> bool:
+        try:
+            return any(True for _ in self._model.query(repo_key, limit=1, attributes_to_get=["chunk"]))
+        except PynamoDBException as exc:
+            raise StoreError(f"read tags of {repo_key} failed: {exc.msg}") from exc
+
     def put(self, repo_key: str, tags: Sequence[str], revision: str,
             previous_revision: str | None = None) -> WriteStats:
         """Store ``tags`` unless ``previous_revision`` says they are already stored."""

@@ -1,0 +1,32 @@
+"""Dispatcher. Event sources: EventBridge schedule (every minute) and the objects table's
+DynamoDB stream (a spec change or reconcile request is dispatched at once).
+
+Due objects are claimed (so one dispatcher sends each once) and queued for their worker.
+"""
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from tagpilot.reconcile.dispatch import dispatch_due, dispatch_keys, keys_from_stream
+from tagpilot.runtime.lambda_support import current_app
+
+logger = Logger()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event, context):
+    app = current_app()
+    if "Records" in event:
+        now = app.clock()
+        sent = {kind: dispatch_keys(app, kind, keys, now=now, reason="changed")
+                for kind, keys in keys_from_stream(event["Records"]).items()}
+        result = {"batchItemFailures": []}
+    else:
+        sent = dict(dispatch_due(app))
+        result = {"dispatched": sent}
+    for kind, count in sent.items():
+        metrics.add_metric(name=f"{kind}.dispatched", unit=MetricUnit.Count, value=count)
+    logger.info("dispatched", extra={"dispatched": sent})
+    return result

@@ -1,0 +1,31 @@
+"""Scan worker. Event source: SQS (ScanQueue), partial batch failures reported.
+
+Each message names one ImageRepository or ImagePolicy to reconcile; a scan whose tags changed
+re-evaluates its policies in the same invocation. Registry failures are recorded in the object's
+status and retried with backoff by the dispatcher; only infrastructure errors fail the message.
+"""
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from tagpilot.reconcile import runner
+from tagpilot.runtime.lambda_support import current_app, record_outcomes
+from tagpilot.runtime.queues import WorkItem
+
+logger = Logger()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> None:
+    outcomes = runner.run(current_app(), WorkItem.from_body(record.body))
+    record_outcomes(metrics, logger, outcomes)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event, context):
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -1,0 +1,144 @@
+"""Reconcile an ImageRepository: decide whether to scan, list tags, store them, set status.
+
+Follows image-reflector-controller's ``imagerepository_controller.go`` (reference section 2.3):
+the same ``shouldScan`` reasons, conditions, reasons and messages, with two tagpilot additions: a
+new generation always scans, and a failed scan is retried with Flux's exponential backoff (at least
+the ``Retry-After`` a registry asked for).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tagpilot.api import conditions
+from tagpilot.api.conditions import now_rfc3339
+from tagpilot.api.imagerepository import ImageRepositorySpec
+from tagpilot.api.resource import Resource
+from tagpilot.golang.regexp import RegexpSyntaxError
+from tagpilot.policy.tags import stored_order
+from tagpilot.reconcile.common import Outcome, backoff, handled_request
+from tagpilot.reconcile.registryauth import build_registry_auth
+from tagpilot.registry.errors import AuthConfigError, ImageURLInvalidError, RateLimitedError, RegistryError
+from tagpilot.registry.names import ImageName, parse_image_reference
+from tagpilot.runtime.queues import WorkItem
+from tagpilot.store.tags import revision_of
+
+KIND = "ImageRepository"
+LATEST_TAGS_COUNT = 10
+IMAGE_URL_INVALID = "ImageURLInvalid"
+AUTHENTICATION_FAILED = "AuthenticationFailed"
+READ_OPERATION_FAILED = "ReadOperationFailed"
+
+
+def should_scan(resource: Resource, spec: ImageRepositorySpec, image: ImageName,
+                has_tags: Any, now: float) -> str | None:
+    """Flux's ``shouldScan``: the reason to list tags now, or ``None``."""
+    status = resource.status
+    last = status.get("lastScanResult") or {}
+    if not last.get("scanTime"):
+        return "first scan"
+    if resource.generation != status.get("observedGeneration"):
+        return "new generation"
+    if resource.requested_at and resource.requested_at != status.get("lastHandledReconcileAt"):
+        return "reconcile requested"
+    if image.canonical != status.get("canonicalImageName"):
+        return "new image name"
+    if set(spec.exclusion_list) != set(status.get("observedExclusionList") or []):
+        return "updated exclusion list"
+    if not has_tags():
+        return "no tags in database"
+    if spec.interval - (now - _parse_time(last["scanTime"])) < 1.0:
+        return "triggered by interval"
+    return None
+
+
+def _parse_time(text: str) -> float:
+    import calendar
+
+    return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ")))
+
+
+def reconcile(app: Any, namespace: str, name: str) -> Outcome:
+    """Reconcile one ImageRepository and persist its status; never raises for scan problems."""
+    out = Outcome(KIND, namespace, name)
+    resource = app.objects.get(KIND, namespace, name)
+    if resource is None:
+        out.skipped = "not found"
+        return out
+    if resource.suspended:
+        out.skipped = "suspended"
+        return out
+    now = app.clock()
+    status = dict(resource.status)
+    spec = ImageRepositorySpec.from_dict(resource.spec)
+    handled_request(resource, status)
+    try:
+        image = parse_image_reference(spec.image)
+    except ImageURLInvalidError as exc:
+        conditions.mark_stalled(status, IMAGE_URL_INVALID, str(exc), generation=resource.generation)
+        return _finish(app, resource, status, out, next_due=None, failures=0)
+    try:
+        auth = build_registry_auth(spec, namespace, image, app.secrets, app.ecr)
+    except AuthConfigError as exc:
+        return _fail(app, resource, status, out, AUTHENTICATION_FAILED, str(exc), now)
+    reason = should_scan(resource, spec, image, lambda: app.tags.exists(resource.key), now)
+    if reason is None:
+        remaining = spec.interval - (now - _parse_time(status["lastScanResult"]["scanTime"]))
+        out.skipped = "not due"
+        _copy_ready(status, out)
+        return _finish(app, resource, status, out, next_due=now + max(remaining, 1.0), failures=0)
+    try:
+        started = time.perf_counter()
+        listed = app.registry.list_tags(image, auth, spec.timeout)
+        stored = stored_order(listed, list(spec.exclusion_list))
+        out.metrics["scan_seconds"] = time.perf_counter() - started
+    except RegexpSyntaxError as exc:
+        return _fail(app, resource, status, out, READ_OPERATION_FAILED, f"scan failed: {exc}", now)
+    except RegistryError as exc:
+        delay = exc.retry_after if isinstance(exc, RateLimitedError) else None
+        return _fail(app, resource, status, out, _reason(exc), f"scan failed: {exc}", now, delay)
+    revision = revision_of(stored)
+    previous = (status.get("lastScanResult") or {}).get("revision")
+    force = reason == "no tags in database"
+    written = app.tags.put(resource.key, stored, revision, None if force else previous)
+    out.metrics.update(tags_found=len(stored), tag_items_written=written.items_written)
+    last: dict[str, Any] = {"tagCount": len(stored), "scanTime": now_rfc3339(), "revision": revision}
+    if stored:
+        last["latestTags"] = stored[:LATEST_TAGS_COUNT]
+    status["lastScanResult"] = last
+    status["canonicalImageName"] = image.canonical
+    status["observedExclusionList"] = list(spec.exclusion_list)
+    message = f"successful scan: found {len(stored)} tags with checksum {revision}"
+    conditions.mark_ready(status, conditions.SUCCEEDED, message, generation=resource.generation)
+    if revision != previous:
+        out.follow_up = [WorkItem("ImagePolicy", *key.split("/", 1), reason="new tags")
+                         for key in app.objects.keys_by_ref(f"{KIND}#{resource.key}")]
+    return _finish(app, resource, status, out, next_due=now + spec.interval, failures=0)
+
+
+def _reason(exc: RegistryError) -> str:
+    return AUTHENTICATION_FAILED if isinstance(exc, AuthConfigError) else READ_OPERATION_FAILED
+
+
+def _copy_ready(status: dict[str, Any], out: Outcome) -> None:
+    out.ready, out.message = conditions.ready_summary(status)
+    cond = conditions.get(status, conditions.READY) or {}
+    out.reason = str(cond.get("reason", ""))
+
+
+def _fail(app: Any, resource: Resource, status: dict[str, Any], out: Outcome, reason: str,
+          message: str, now: float, at_least: float | None = None) -> Outcome:
+    failures = resource.failures + 1
+    conditions.mark_failed(status, reason, message, generation=resource.generation)
+    delay = max(backoff(failures), at_least or 0.0)
+    out.metrics["failures"] = 1
+    return _finish(app, resource, status, out, next_due=now + delay, failures=failures)
+
+
+def _finish(app: Any, resource: Resource, status: dict[str, Any], out: Outcome, *,
+            next_due: float | None, failures: int) -> Outcome:
+    app.objects.write_status(resource, status, next_due_at=next_due, extra={"failures": failures})
+    if out.skipped is None:
+        _copy_ready(status, out)
+    return out

@@ -1,0 +1,50 @@
+"""Run one work item and everything it chains to, in-process.
+
+A scan whose revision changed is followed at once by its ImagePolicies; a policy whose
+``latestRef`` changed is followed by the automations of its namespace, which go to the
+automation queue (one writer per Git branch).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections import deque
+from typing import Any
+
+from tagpilot.reconcile.common import Outcome
+from tagpilot.runtime.queues import WorkItem
+
+_RECONCILERS = {
+    "ImageRepository": "tagpilot.reconcile.imagerepository",
+    "ImagePolicy": "tagpilot.reconcile.imagepolicy",
+    "ImageUpdateAutomation": "tagpilot.reconcile.automation",
+}
+#: Kinds that never run inline: they go to their own queue.
+QUEUED_KINDS = {"ImageUpdateAutomation"}
+
+
+def reconcile_one(app: Any, item: WorkItem) -> Outcome:
+    module = _RECONCILERS.get(item.kind)
+    if module is None:
+        out = Outcome(item.kind, item.namespace, item.name)
+        out.skipped = f"kind {item.kind} is not reconciled by this worker"
+        return out
+    reconcile = importlib.import_module(module).reconcile
+    result: Outcome = reconcile(app, item.namespace, item.name)
+    return result
+
+
+def run(app: Any, item: WorkItem) -> list[Outcome]:
+    """Reconcile ``item``, then inline the follow-ups; queue the automation runs."""
+    outcomes: list[Outcome] = []
+    pending: deque[WorkItem] = deque([item])
+    queued: list[WorkItem] = []
+    while pending:
+        current = pending.popleft()
+        outcome = reconcile_one(app, current)
+        outcomes.append(outcome)
+        for follow in outcome.follow_up:
+            (queued if follow.kind in QUEUED_KINDS else pending).append(follow)
+    if queued:
+        app.automation_queue.send(queued)
+    return outcomes

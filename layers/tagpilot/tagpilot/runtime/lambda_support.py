@@ -1,0 +1,49 @@
+"""Glue between Lambda handlers and the domain: one :class:`App` per execution environment,
+and metrics for reconcile outcomes.
+
+Handlers call :func:`current_app` inside the handler (not at import), so importing a handler never
+reads the environment or opens connections; the first invocation builds the adapters and later
+invocations reuse them. Tests install their own app with :func:`use_app`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from tagpilot.reconcile.common import Outcome
+
+_APP: Any = None
+
+
+def current_app() -> Any:
+    global _APP
+    if _APP is None:
+        from tagpilot.config import load_settings
+        from tagpilot.runtime.app import build_app
+
+        _APP = build_app(load_settings())
+    return _APP
+
+
+def use_app(app: Any) -> None:
+    """Install ``app`` (tests, ``tagpilot serve``); ``None`` resets to lazy building."""
+    global _APP
+    _APP = app
+
+
+def record_outcomes(metrics: Any, logger: Any, outcomes: Iterable[Outcome]) -> None:
+    """Emit one log line and the metrics of each outcome (names and numbers only)."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    for out in outcomes:
+        logger.info("reconciled", extra={"kind": out.kind, "object": f"{out.namespace}/{out.name}",
+                                         "ready": out.ready, "reason": out.reason,
+                                         "skipped": out.skipped, "message": out.message})
+        if out.skipped:
+            continue
+        for name, value in out.metrics.items():
+            unit = MetricUnit.Seconds if name.endswith("_seconds") else MetricUnit.Count
+            metrics.add_metric(name=f"{out.kind}.{name}", unit=unit, value=value)
+        if out.failed:
+            metrics.add_metric(name=f"{out.kind}.failures", unit=MetricUnit.Count, value=1)

@@ -1,0 +1,50 @@
+"""Run the Lambda pipeline in-process: dispatcher tick, queues and workers.
+
+Used by ``tagpilot serve`` (in a loop) and by CLI commands in local mode (until the object they
+wait for is handled). The code path is the one the Lambda functions run: only the queues differ.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from tagpilot.reconcile import runner
+from tagpilot.reconcile.common import Outcome
+from tagpilot.reconcile.dispatch import dispatch_due
+
+
+class LocalWorker:
+    """Drain the in-process queues after each dispatcher tick."""
+
+    def __init__(self, app: Any, on_outcome: Any = None) -> None:
+        self.app = app
+        self._on_outcome = on_outcome
+        self._lock = threading.Lock()
+
+    def tick(self) -> list[Outcome]:
+        with self._lock:
+            dispatch_due(self.app)
+            outcomes: list[Outcome] = []
+            for queue in (self.app.scan_queue, self.app.automation_queue):
+                while (item := queue.take()) is not None:
+                    for outcome in runner.run(self.app, item):
+                        outcomes.append(outcome)
+                        if self._on_outcome is not None:
+                            self._on_outcome(outcome)
+            if len(self.app.automation_queue):
+                outcomes += self._drain_automations()
+            return outcomes
+
+    def _drain_automations(self) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        while (item := self.app.automation_queue.take()) is not None:
+            outcomes += runner.run(self.app, item)
+        return outcomes
+
+    def run_forever(self, stop: threading.Event, period: float = 1.0) -> None:
+        while not stop.is_set():
+            self.tick()
+            queues = (self.app.scan_queue, self.app.automation_queue)
+            if not any(len(q) for q in queues):
+                stop.wait(period)
