@@ -1,0 +1,37 @@
+"""Cross-namespace access (fluxcd/pkg ``runtime/acl``): may an object in ``namespace`` read a
+repository in another namespace?"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tagpilot.reconcile.apply import NAMESPACE_NAME_LABEL
+
+
+class AccessDeniedError(Exception):
+    """The repository's ``accessFrom`` does not admit the namespace."""
+
+
+def namespace_labels(objects: Any, namespace: str) -> dict[str, str]:
+    """Labels of a Namespace object plus the implicit ``kubernetes.io/metadata.name``."""
+    ns = objects.get("Namespace", "", namespace)
+    labels = dict(ns.labels) if ns is not None else {}
+    labels[NAMESPACE_NAME_LABEL] = namespace
+    return labels
+
+
+def check_access(objects: Any, target: Any, from_namespace: str) -> None:
+    """Raise :class:`AccessDeniedError` with Flux's message when access is not allowed."""
+    if target.namespace == from_namespace:
+        return
+    ref = f"'{target.kind}/{target.namespace}/{target.name}'"
+    access = target.spec.get("accessFrom")
+    if access is None:
+        raise AccessDeniedError(f"{ref} can't be accessed due to missing ACL labels on 'accessFrom'")
+    labels = namespace_labels(objects, from_namespace)
+    for selector in access.get("namespaceSelectors") or []:
+        wanted = selector.get("matchLabels") or {}
+        if all(labels.get(k) == v for k, v in wanted.items()):
+            return
+    raise AccessDeniedError(
+        f"{ref} can't be accessed due to ACL labels mismatch on namespace '{from_namespace}'")
