@@ -21,6 +21,10 @@ LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 _TYPE_NAMES = {str: "string", bool: "boolean", int: "integer", dict: "object", list: "array"}
 
 
+def _join(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
+
+
 def type_name(value: Any) -> str:
     if value is None:
         return "null"
@@ -49,7 +53,7 @@ class Checker:
         allowed_set = set(allowed)
         for key in value:
             if key not in allowed_set:
-                self.fail(f"{path}.{key}", "unknown field")
+                self.fail(_join(path, key), "unknown field")
         return dict(value)
 
     def string(
@@ -64,7 +68,7 @@ class Checker:
         enum: Iterable[str] | None = None,
     ) -> str | None:
         value = obj.get(key)
-        where = f"{path}.{key}"
+        where = _join(path, key)
         if value is None:
             if required:
                 self.fail(where, "required field is missing")
@@ -92,7 +96,7 @@ class Checker:
         if value is None:
             return None
         if not isinstance(value, bool):
-            self.fail(f"{path}.{key}", f"must be a boolean, not {type_name(value)}")
+            self.fail(_join(path, key), f"must be a boolean, not {type_name(value)}")
             return None
         return value
 
@@ -111,7 +115,7 @@ class Checker:
         try:
             return parse_duration(text, allow_hours=allow_hours)
         except DurationError as exc:
-            self.fail(f"{path}.{key}", str(exc))
+            self.fail(_join(path, key), str(exc))
             return None
 
     def string_list(
@@ -120,7 +124,7 @@ class Checker:
         value = obj.get(key)
         if value is None:
             return None
-        where = f"{path}.{key}"
+        where = _join(path, key)
         if not isinstance(value, list):
             self.fail(where, f"must be an array, not {type_name(value)}")
             return None
@@ -138,14 +142,14 @@ class Checker:
         value = obj.get(key)
         if value is None:
             return None
-        where = f"{path}.{key}"
+        where = _join(path, key)
         if not isinstance(value, Mapping):
             self.fail(where, f"must be an object, not {type_name(value)}")
             return None
         out: dict[str, str] = {}
         for k, v in value.items():
             if not isinstance(v, str):
-                self.fail(f"{where}.{k}", f"must be a string, not {type_name(v)}")
+                self.fail(_join(where, k), f"must be a string, not {type_name(v)}")
             else:
                 out[str(k)] = v
         return out
@@ -154,10 +158,10 @@ class Checker:
         """A ``{name: ...}`` reference to an object in the same namespace."""
         if obj.get(key) is None:
             if required:
-                self.fail(f"{path}.{key}", "required field is missing")
+                self.fail(_join(path, key), "required field is missing")
             return None
-        ref = self.mapping(obj.get(key), f"{path}.{key}", allowed=("name",))
-        return self.string(ref, "name", f"{path}.{key}", required=True, pattern=DNS1123_SUBDOMAIN)
+        ref = self.mapping(obj.get(key), _join(path, key), allowed=("name",))
+        return self.string(ref, "name", _join(path, key), required=True, pattern=DNS1123_SUBDOMAIN)
 
     def labels(self, value: Any, path: str) -> dict[str, str]:
         """Kubernetes label map: qualified names and label values."""
@@ -174,13 +178,13 @@ class Checker:
             if not name or len(name) > 63 or not LABEL_NAME.match(name) or (
                 prefix and (len(prefix) > 253 or not DNS1123_SUBDOMAIN.match(prefix))
             ):
-                self.fail(f"{path}.{key_s}", "invalid label key")
+                self.fail(_join(path, key_s), "invalid label key")
                 continue
             if not isinstance(val, str):
-                self.fail(f"{path}.{key_s}", f"must be a string, not {type_name(val)}")
+                self.fail(_join(path, key_s), f"must be a string, not {type_name(val)}")
                 continue
             if len(val) > 63 or not LABEL_VALUE.match(val):
-                self.fail(f"{path}.{key_s}", f"invalid label value {val!r}")
+                self.fail(_join(path, key_s), f"invalid label value {val!r}")
                 continue
             out[key_s] = val
         return out

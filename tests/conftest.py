@@ -1,0 +1,97 @@
+"""Fixtures shared by every tier: DynamoDB Local, a wired App, sample events."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "events"
+
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "tagpilot-tests")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tagpilot")
+os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A sample event from ``events/`` (the same files the local invoker uses)."""
+    return json.loads((EVENTS / name).read_text())
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Amazon's DynamoDB Local, in memory, on a free loopback port, for the whole session."""
+    from tagpilot.local.dynamodb import free_port, start_dynamodb_local
+
+    port = free_port()
+    home = tmp_path_factory.mktemp("ddb-home")
+    proc = start_dynamodb_local(home, port, db_path=None, log=home / "ddb.log")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def settings(dynamodb_endpoint: str, tmp_path: Path) -> Any:
+    """Settings with fresh table names per test, pointing at DynamoDB Local."""
+    from tagpilot.config import Settings
+
+    n = f"{os.getpid()}-{next(_counter)}"
+    return Settings(
+        mode="local", stage="test", objects_table=f"objects-{n}", tags_table=f"tags-{n}",
+        leases_table=f"leases-{n}", secrets_prefix="tagpilot/test/",
+        dynamodb_endpoint=dynamodb_endpoint, access_key_id="test", secret_access_key="test",
+        home=tmp_path / "home",
+    )
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """moto for the AWS APIs that have no local server (Secrets Manager, SQS, ECR)."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def app(settings: Any, aws: None) -> Any:
+    """A fully wired App: DynamoDB Local for the store, moto for Secrets Manager, real HTTP."""
+    import boto3
+    import requests
+
+    from tagpilot.registry.client import RegistryClient
+    from tagpilot.registry.ecr import EcrCredentialProvider
+    from tagpilot.runtime.app import App, derive_index_attributes
+    from tagpilot.runtime.queues import MemoryQueue
+    from tagpilot.store.leases import LeaseStore
+    from tagpilot.store.models import build_models, create_tables
+    from tagpilot.store.objects import ObjectStore
+    from tagpilot.store.secrets import SecretStore
+    from tagpilot.store.tags import TagStore
+
+    models = build_models(settings)
+    create_tables(models)
+    return App(
+        settings=settings,
+        objects=ObjectStore(models, derive=derive_index_attributes),
+        tags=TagStore(models),
+        leases=LeaseStore(models),
+        secrets=SecretStore(boto3.client("secretsmanager", region_name="us-east-1"), settings.secrets_prefix),
+        registry=RegistryClient(requests.Session()),
+        scan_queue=MemoryQueue(),
+        automation_queue=MemoryQueue(),
+        ecr=EcrCredentialProvider(client_factory=lambda r: boto3.client("ecr", region_name=r)),
+    )
