@@ -1,0 +1,230 @@
+"""``tagpilot policy test``: run an ImagePolicy against a list of tags, with no store.
+
+The policy comes from an ImagePolicy manifest (``-f``) or from the flags of
+``flux create image policy`` (``--select-semver``, ``--select-numeric``, ``--select-alpha``,
+``--filter-regex``, ``--filter-extract``). Tags come from ``--tags-file`` (one per line, in
+registry order; ``-`` or absent: stdin) or are listed live from ``--image``. The exclusion list
+(``--exclusion``, default ``^.*\\.sig$``) and the stored byte order are applied first, exactly as
+the ImageRepository does, so ties resolve as in Flux.
+
+Exit codes: 0 and the selected tag on stdout; 1 no candidate (reason on stderr); 2 invalid
+policy, range, regexp or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from tagpilot.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+
+_SELECT_FLAGS = (
+    "select_semver",
+    "select_numeric",
+    "select_alpha",
+    "filter_regex",
+    "filter_extract",
+)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Add ``policy`` with its ``test`` subcommand."""
+    policy = subparsers.add_parser(
+        "policy",
+        help="work with image policies offline",
+        description="Work with image policies offline.",
+    )
+    policy.set_defaults(func=lambda args: _usage(policy))
+    nested = policy.add_subparsers(dest="policy_command", metavar="SUBCOMMAND")
+    p = nested.add_parser(
+        "test",
+        help="select the latest tag from a list, as Flux would",
+        description="Evaluate an ImagePolicy against tags. Prints the selected tag.",
+    )
+    p.add_argument(
+        "-f",
+        "--filename",
+        metavar="FILE|-",
+        help="ImagePolicy manifest (the first ImagePolicy of the file)",
+    )
+    select = p.add_mutually_exclusive_group()
+    select.add_argument("--select-semver", metavar="RANGE", help="semver range, e.g. '^1.x'")
+    select.add_argument(
+        "--select-numeric",
+        metavar="ORDER",
+        choices=("asc", "desc"),
+        help="numerical order: asc or desc",
+    )
+    select.add_argument(
+        "--select-alpha",
+        metavar="ORDER",
+        choices=("asc", "desc"),
+        help="alphabetical order: asc or desc",
+    )
+    p.add_argument("--filter-regex", metavar="REGEX", help="Go regexp tags must match")
+    p.add_argument(
+        "--filter-extract",
+        metavar="TEMPLATE",
+        help="value compared by the policy, e.g. '$ts' (needs --filter-regex)",
+    )
+    p.add_argument(
+        "--exclusion",
+        action="append",
+        metavar="REGEX",
+        help="exclusion pattern (repeatable; replaces the default '^.*\\.sig$')",
+    )
+    source = p.add_mutually_exclusive_group()
+    source.add_argument(
+        "--tags-file", metavar="FILE|-", help="one tag per line in registry order (default: stdin)"
+    )
+    source.add_argument("--image", metavar="REPO", help="list the tags of this repository live")
+    p.add_argument("--insecure", action="store_true", help="plain HTTP for --image")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="deadline for listing --image (default 60)",
+    )
+    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    p.set_defaults(func=run)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+class _Usage(Exception):
+    """Bad flags or input files: exit 2."""
+
+
+def _spec_from_flags(args: argparse.Namespace) -> dict[str, Any]:
+    spec: dict[str, Any] = {}
+    if args.select_semver is not None:
+        spec["policy"] = {"semver": {"range": args.select_semver}}
+    elif args.select_numeric is not None:
+        spec["policy"] = {"numerical": {"order": args.select_numeric}}
+    elif args.select_alpha is not None:
+        spec["policy"] = {"alphabetical": {"order": args.select_alpha}}
+    else:
+        raise _Usage("one of -f, --select-semver, --select-numeric or --select-alpha is required")
+    if args.filter_extract is not None and args.filter_regex is None:
+        raise _Usage("--filter-extract needs --filter-regex")
+    if args.filter_regex is not None:
+        spec["filterTags"] = {"pattern": args.filter_regex, "extract": args.filter_extract or ""}
+    return spec
+
+
+def _read_text(path: str | None) -> str:
+    if path in (None, "-"):
+        return sys.stdin.read()
+    try:
+        with open(str(path), encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as err:
+        raise _Usage(f"cannot read {path}: {err.strerror}") from None
+
+
+def _spec_from_manifest(path: str) -> dict[str, Any]:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        docs = list(YAML(typ="safe", pure=True).load_all(_read_text(path)))
+    except YAMLError as err:
+        raise _Usage(f"{path}: invalid YAML: {err}") from None
+    for doc in docs:
+        if isinstance(doc, dict) and doc.get("kind") == "ImagePolicy":
+            spec = doc.get("spec")
+            if not isinstance(spec, dict):
+                raise _Usage(f"{path}: ImagePolicy has no spec")
+            return spec
+    raise _Usage(f"{path}: no ImagePolicy document found")
+
+
+def _list_image(args: argparse.Namespace) -> list[str]:
+    # Integration point with tagpilot.registry: anonymous access only (no secrets offline).
+    import requests
+
+    from tagpilot.registry.auth import RegistryAuth
+    from tagpilot.registry.client import RegistryClient
+    from tagpilot.registry.names import parse_image_reference
+
+    name = parse_image_reference(args.image)
+    with requests.Session() as session:
+        auth = RegistryAuth.anonymous(insecure=args.insecure)
+        return RegistryClient(session).list_tags(name, auth, args.timeout)
+
+
+def _tags(args: argparse.Namespace) -> list[str]:
+    if args.image is not None:
+        return _list_image(args)
+    lines = _read_text(args.tags_file).splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
+def _print_json(latest: str | None, candidates: list[str], rejected: list[Any]) -> None:
+    report = {
+        "latest": latest,
+        "candidates": candidates,
+        "rejected": [{"tag": r.tag, "why": r.why} for r in rejected],
+    }
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate and print; see the module docstring for exit codes."""
+    from tagpilot.errors import TagpilotError
+    from tagpilot.policy.errors import (
+        InvalidExclusionError,
+        InvalidPolicyError,
+        NoCandidateError,
+        NoTagsError,
+    )
+    from tagpilot.policy.evaluate import Rejection, evaluate
+    from tagpilot.policy.tags import exclude
+
+    try:
+        if args.filename == "-" and args.image is None and args.tags_file in (None, "-"):
+            raise _Usage("-f - and tags on stdin cannot both be used: pass --tags-file")
+        if args.filename is not None:
+            if any(getattr(args, flag) is not None for flag in _SELECT_FLAGS):
+                raise _Usage("-f cannot be combined with --select-* or --filter-* flags")
+            spec = _spec_from_manifest(args.filename)
+        else:
+            spec = _spec_from_flags(args)
+        tags = _tags(args)
+        kept, excluded = exclude(tags, args.exclusion)
+        explain = args.output == "json"
+        dropped = [Rejection(t, f"excluded by exclusion pattern '{p}'") for t, p in excluded]
+        result = evaluate(spec, sorted(kept, reverse=True), explain=explain)
+    except _Usage as err:
+        error(str(err))
+        return EXIT_USAGE
+    except InvalidPolicyError as err:
+        error(err.condition_message)
+        return EXIT_USAGE
+    except InvalidExclusionError as err:
+        error(f"invalid exclusion pattern: {err}")
+        return EXIT_USAGE
+    except NoTagsError:
+        error("no tags to evaluate" + (" after exclusion" if tags else ""))
+        if explain:
+            _print_json(None, [], dropped)
+        return EXIT_FAILED
+    except NoCandidateError as err:
+        error(str(err))
+        if explain:
+            _print_json(None, err.candidates, dropped + err.rejected)
+        return EXIT_FAILED
+    except TagpilotError as err:  # registry failures with --image
+        error(str(err))
+        return EXIT_FAILED
+    if explain:
+        _print_json(result.latest, result.candidates, dropped + result.rejected)
+    else:
+        print(result.latest)
+    return EXIT_OK
