@@ -63,6 +63,10 @@ def _render(tpl: str, data: Any = None) -> str:
         ('{{ splitList "$" "foo$bar$baz" }}', "[foo bar baz]"),
         ("{{ first (list 1 2 3 4 5) }} {{ last (list 1 2 3 4 5) }}", "1 5"),
         ("{{ list 1 1 1 2 | uniq }}", "[1 2]"),
+        (
+            "{{ slice (list 1 2 3 4 5) 1 3 }} {{ slice (list 1 2 3 4 5) 3 }} {{ slice (list) }}",
+            "[2 3] [4 5] <no value>",
+        ),
         ('{{ $d := dict "name1" "value1" "name2" "value2" }}{{ $d.name2 }}', "value2"),
         ('{{ dict "a" 1 "b" }}', "map[a:1 b:]"),
         (
@@ -106,6 +110,10 @@ def test_sprig_tests_with_values(tpl: str, data: dict[str, Any], expected: str) 
         ('{{ first "abc" }}', "error calling first: Cannot find first on type string"),
         ('{{ repeat -1 "x" }}', "error calling repeat: strings: negative Repeat count"),
         ("{{ upper 5 }}", "expected string; found 5"),
+        (
+            '{{ slice "abc" 1 }}',
+            "error calling slice: list should be type of slice or array but string",
+        ),
         (
             '{{ substr 3 1 "abcdef" }}',
             "error calling substr: runtime error: slice bounds out of range",

@@ -242,6 +242,21 @@ def _uniq(v: Any) -> list[Any]:
     return out
 
 
+def _slice(v: Any, *indices: Any) -> Any:
+    # Sprig's slice (it replaces Go's builtin in Flux's function map): lists only.
+    if not isinstance(v, list | tuple):
+        kind = "ptr" if v is None or v is MISSING else type_name(v).split(".")[-1]
+        raise FuncError(f"list should be type of slice or array but {kind}")
+    if not v:
+        return None
+    bounds = [i if isinstance(i, int) and not isinstance(i, bool) else 0 for i in indices[:2]]
+    start = bounds[0] if bounds else 0
+    end = bounds[1] if len(bounds) > 1 else len(v)
+    if not 0 <= start <= end <= len(v):
+        raise FuncError(f"reflect: slice index out of range [{start}:{end}]")
+    return list(v[start:end])
+
+
 def _sort_alpha(v: Any) -> list[Any]:
     if isinstance(v, list | tuple):
         # Go's sort.Strings compares bytes; UTF-8 byte order equals code point order.
@@ -326,6 +341,7 @@ SPRIG_FUNCS: dict[str, Callable[..., Any]] = {
     "replace": _replace,
     "sha1sum": _sha1sum,
     "sha256sum": _sha256sum,
+    "slice": _slice,
     "sortAlpha": _sort_alpha,
     "splitList": _split_list,
     "squote": _squote,

@@ -1,0 +1,238 @@
+# ruff: noqa: E501 - generated table of literal templates and outputs
+"""Commit messages recorded from Go 1.19 ``text/template`` with Flux's data shapes (generated).
+
+The Go program mirrored IAC's ``TemplateData`` (``types.NamespacedName``, ``update.Result`` with
+kyaml ``ResourceIdentifier`` keys, ``map[string]string`` values) filled like
+:func:`commit_message_data.make_result`, and registered the Sprig functions copied from
+Masterminds/sprig v3. ``Changes``/``Objects`` used tagpilot's deterministic order (Flux's is random).
+Each row: (id, template, expected output, error phase "" | "parse" | "exec", Go error message).
+"""
+
+from __future__ import annotations
+
+CASES: list[tuple[str, str, str, str, str]] = [
+    (
+        "flux_v1_docs",
+        "Automated image update\n\nAutomation name: {{ .AutomationObject }}\n\nFiles:\n{{ range $filename, $_ := .Changed.FileChanges -}}\n- {{ $filename }}\n{{ end -}}\n\nObjects:\n{{ range $resource, $changes := .Changed.Objects -}}\n- {{ $resource.Kind }} {{ $resource.Name }}\n  Changes:\n{{- range $_, $change := $changes }}\n    - {{ $change.OldValue }} -> {{ $change.NewValue }}\n{{ end -}}\n{{ end -}}\n",
+        "Automated image update\n\nAutomation name: flux-system/auto\n\nFiles:\n- apps/web/deployment.yaml\n- apps/web/release.yaml\n- kustomization.yaml\nObjects:\n-  \n  Changes:\n    - nginx:1.25.4 -> nginx:1.25.5\n- Deployment web\n  Changes:\n    - ghcr.io/org/web:1.0.0 -> ghcr.io/org/web:1.1.0\n- HelmRelease web\n  Changes:\n    - 1.0.0 -> 1.1.0\n\n    - sha256:aaa -> sha256:bbb\n",
+        "",
+        "",
+    ),
+    (
+        "flux_changes_docs",
+        "Automated image update\n\nChanges:\n{{ range .Changed.Changes -}}\n- {{ .OldValue }} -> {{ .NewValue }}\n{{ end -}}\n\nFiles:\n{{ range $filename, $_ := .Changed.FileChanges -}}\n- {{ $filename }}\n{{ end -}}",
+        "Automated image update\n\nChanges:\n- ghcr.io/org/web:1.0.0 -> ghcr.io/org/web:1.1.0\n- 1.0.0 -> 1.1.0\n- sha256:aaa -> sha256:bbb\n- nginx:1.25.4 -> nginx:1.25.5\nFiles:\n- apps/web/deployment.yaml\n- apps/web/release.yaml\n- kustomization.yaml\n",
+        "",
+        "",
+    ),
+    (
+        "flux_gitea",
+        "{{range .Changed.Changes}}{{print .OldValue}} -> {{println .NewValue}}{{end}}",
+        "ghcr.io/org/web:1.0.0 -> ghcr.io/org/web:1.1.0\n1.0.0 -> 1.1.0\nsha256:aaa -> sha256:bbb\nnginx:1.25.4 -> nginx:1.25.5\n",
+        "",
+        "",
+    ),
+    (
+        "flux_gerrit",
+        'Perform automatic image update\n\nAutomation name: {{ .AutomationObject }}\n\n{{- $ChangeId := .AutomationObject -}}\n{{- $ChangeId = printf "%s%s" $ChangeId ( .Changed.FileChanges | toString ) -}}\n{{- $ChangeId = printf "%s%s" $ChangeId ( .Changed.Objects | toString ) -}}\n{{- $ChangeId = printf "%s%s" $ChangeId ( .Changed.Changes | toString ) }}\nChange-Id: {{ printf "I%s" ( sha256sum $ChangeId | trunc 40 ) }}\n',
+        "Perform automatic image update\n\nAutomation name: flux-system/auto\nChange-Id: I0ddaf089bb90f53b34ae9fd4200cdbef1cc65b94\n",
+        "",
+        "",
+    ),
+    (
+        "printf_arrow",
+        '{{ range .Changed.Changes }}{{ printf "%s -> %s" .OldValue .NewValue }}\n{{ end }}',
+        "ghcr.io/org/web:1.0.0 -> ghcr.io/org/web:1.1.0\n1.0.0 -> 1.1.0\nsha256:aaa -> sha256:bbb\nnginx:1.25.4 -> nginx:1.25.5\n",
+        "",
+        "",
+    ),
+    (
+        "printf_setter",
+        '{{ range .Changed.Changes }}{{ printf "%-24s %q" .Setter .NewValue }}\n{{ end }}',
+        'flux-system:web          "ghcr.io/org/web:1.1.0"\nflux-system:web:tag      "1.1.0"\nflux-system:web:digest   "sha256:bbb"\nflux-system:nginx        "nginx:1.25.5"\n',
+        "",
+        "",
+    ),
+    (
+        "values",
+        '{{ .Values.env }} {{ .Values.missing }} {{ if .Values.missing }}x{{ else }}guarded{{ end }} {{ index .Values "missing" | printf "%q" }} {{ .Values.missing | default "dflt" }} {{ .Values.ticket | lower }}',
+        'prod <no value> guarded "" dflt ops-1',
+        "",
+        "",
+    ),
+    (
+        "values_range",
+        "{{ range $k, $v := .Values }}{{ $k }}={{ $v }};{{ end }}",
+        "env=prod;ticket=OPS-1;",
+        "",
+        "",
+    ),
+    (
+        "automation",
+        '{{ .AutomationObject }} {{ .AutomationObject.Namespace }} {{ .AutomationObject.Name }} {{ printf "%v|%s|%+v|%q" .AutomationObject .AutomationObject .AutomationObject .AutomationObject }}',
+        'flux-system/auto flux-system auto flux-system/auto|flux-system/auto|flux-system/auto|"flux-system/auto"',
+        "",
+        "",
+    ),
+    (
+        "identifiers",
+        "{{ range $file, $objs := .Changed.FileChanges }}{{ $file }}: {{ len $objs }}{{ range $id, $chs := $objs }} [{{ $id.APIVersion }}|{{ $id.Kind }}|{{ $id.Name }}|{{ $id.Namespace }}] {{ $id }} {{ $chs }}{{ end }}\n{{ end }}",
+        "apps/web/deployment.yaml: 1 [apps/v1|Deployment|web|default] {{{apps/v1 Deployment} {web default}}} [{ghcr.io/org/web:1.0.0 ghcr.io/org/web:1.1.0 flux-system:web}]\napps/web/release.yaml: 1 [helm.toolkit.fluxcd.io/v2|HelmRelease|web|prod] {{{helm.toolkit.fluxcd.io/v2 HelmRelease} {web prod}}} [{1.0.0 1.1.0 flux-system:web:tag} {sha256:aaa sha256:bbb flux-system:web:digest}]\nkustomization.yaml: 1 [|||] {{{ } { }}} [{nginx:1.25.4 nginx:1.25.5 flux-system:nginx}]\n",
+        "",
+        "",
+    ),
+    (
+        "objects_print",
+        "{{ .Changed.Objects }}",
+        "map[{{{ } { }}}:[{nginx:1.25.4 nginx:1.25.5 flux-system:nginx}] {{{apps/v1 Deployment} {web default}}}:[{ghcr.io/org/web:1.0.0 ghcr.io/org/web:1.1.0 flux-system:web}] {{{helm.toolkit.fluxcd.io/v2 HelmRelease} {web prod}}}:[{1.0.0 1.1.0 flux-system:web:tag} {sha256:aaa sha256:bbb flux-system:web:digest}]]",
+        "",
+        "",
+    ),
+    (
+        "changes_print",
+        "{{ .Changed.Changes }} {{ len .Changed.Changes }} {{ index .Changed.Changes 0 }} {{ (index .Changed.Changes 1).Setter }}",
+        "[{ghcr.io/org/web:1.0.0 ghcr.io/org/web:1.1.0 flux-system:web} {1.0.0 1.1.0 flux-system:web:tag} {sha256:aaa sha256:bbb flux-system:web:digest} {nginx:1.25.4 nginx:1.25.5 flux-system:nginx}] 4 {ghcr.io/org/web:1.0.0 ghcr.io/org/web:1.1.0 flux-system:web} flux-system:web:tag",
+        "",
+        "",
+    ),
+    (
+        "whole_data",
+        "{{ . }}",
+        "{flux-system/auto {map[apps/web/deployment.yaml:map[{{{apps/v1 Deployment} {web default}}}:[{ghcr.io/org/web:1.0.0 ghcr.io/org/web:1.1.0 flux-system:web}]] apps/web/release.yaml:map[{{{helm.toolkit.fluxcd.io/v2 HelmRelease} {web prod}}}:[{1.0.0 1.1.0 flux-system:web:tag} {sha256:aaa sha256:bbb flux-system:web:digest}]] kustomization.yaml:map[{{{ } { }}}:[{nginx:1.25.4 nginx:1.25.5 flux-system:nginx}]]]} map[env:prod ticket:OPS-1]}",
+        "",
+        "",
+    ),
+    (
+        "changed_print",
+        "{{ .Changed }}",
+        "{map[apps/web/deployment.yaml:map[{{{apps/v1 Deployment} {web default}}}:[{ghcr.io/org/web:1.0.0 ghcr.io/org/web:1.1.0 flux-system:web}]] apps/web/release.yaml:map[{{{helm.toolkit.fluxcd.io/v2 HelmRelease} {web prod}}}:[{1.0.0 1.1.0 flux-system:web:tag} {sha256:aaa sha256:bbb flux-system:web:digest}]] kustomization.yaml:map[{{{ } { }}}:[{nginx:1.25.4 nginx:1.25.5 flux-system:nginx}]]]}",
+        "",
+        "",
+    ),
+    (
+        "unknown_field",
+        "{{ .Changed.Nope }}",
+        "",
+        "exec",
+        'template: commit message:1:11: executing "commit message" at <.Changed.Nope>: can\'t evaluate field Nope in type main.Result',
+    ),
+    (
+        "unknown_top_field",
+        "{{ .Nope }}",
+        "",
+        "exec",
+        'template: commit message:1:3: executing "commit message" at <.Nope>: can\'t evaluate field Nope in type main.TemplateData',
+    ),
+    (
+        "sprig_strings",
+        '{{ .Values.env | upper }} {{ "v1.2.3" | trimPrefix "v" }} {{ "app.yaml" | trimSuffix ".yaml" }} {{ "--x--" | trimAll "-" }} {{ "  a b  " | trim }}|{{ "a-b-c" | replace "-" "_" }} {{ "hello world" | title }} {{ "Hello" | lower }}',
+        "PROD 1.2.3 app x a b|a_b_c Hello World hello",
+        "",
+        "",
+    ),
+    (
+        "sprig_preds",
+        '{{ contains "org" "ghcr.io/org/web" }} {{ hasPrefix "ghcr" "ghcr.io" }} {{ hasSuffix ".io" "ghcr.io" }} {{ if contains "web" .AutomationObject.Name }}y{{ else }}n{{ end }}',
+        "true true true n",
+        "",
+        "",
+    ),
+    (
+        "sprig_quote",
+        '{{ quote "a" 1 .Values.env }} {{ squote "a" 2 }} {{ .Values.missing | quote }}|{{ quote }}',
+        '"a" "1" "prod" \'a\' \'2\' |',
+        "",
+        "",
+    ),
+    (
+        "sprig_default",
+        '{{ default "d" "" }} {{ default "d" "x" }} {{ default 5 0 }} {{ .Values.missing | default "none" }} {{ empty "" }} {{ empty .Values }} {{ coalesce "" .Values.missing "c" }}',
+        "d x 5 none true false c",
+        "",
+        "",
+    ),
+    (
+        "sprig_join_split",
+        '{{ range .Changed.Changes }}{{ .NewValue | splitList ":" | last }},{{ end }} {{ list "a" "b" 3 | join "+" }} {{ splitList "/" "ghcr.io/org/web" | first }} {{ .Changed.Changes | len }}',
+        "1.1.0,1.1.0,bbb,1.25.5, a+b+3 ghcr.io 4",
+        "",
+        "",
+    ),
+    (
+        "sprig_lists",
+        '{{ list 3 "a" 3 "a" | uniq }} {{ list "c" "a" "b" | sortAlpha }} {{ sortAlpha "z" }} {{ list }} {{ first (list) }}|{{ dict "b" 1 "a" 2 "c" }}',
+        "[3 a] [a b c] [z] [] <no value>|map[a:2 b:1 c:]",
+        "",
+        "",
+    ),
+    (
+        "sprig_substr_trunc",
+        '{{ substr 0 3 "abcdef" }} {{ substr 2 -1 "abcdef" }} {{ substr -1 2 "abcdef" }} {{ trunc 3 "abcdef" }} {{ trunc -2 "abcdef" }} {{ trunc 10 "ab" }} {{ "x" | repeat 3 }}',
+        "abc cdef ab abc ef ab xxx",
+        "",
+        "",
+    ),
+    (
+        "sprig_indent",
+        '{{ "a\\nb" | indent 2 }}|{{ "a\\nb" | nindent 4 }}|{{ nospace " a b\\tc " }}',
+        "  a\n  b|\n    a\n    b|abc",
+        "",
+        "",
+    ),
+    (
+        "sprig_tostring",
+        "{{ toString 1 }} {{ toString .AutomationObject }} {{ toString .Values }} {{ toString 1.5 }} {{ toString true }}",
+        "1 flux-system/auto map[env:prod ticket:OPS-1] 1.5 true",
+        "",
+        "",
+    ),
+    (
+        "sprig_wrong_type",
+        "{{ upper 5 }}",
+        "",
+        "exec",
+        'template: commit message:1:9: executing "commit message" at <5>: expected string; found 5',
+    ),
+    (
+        "sprig_wrong_value_type",
+        "{{ .AutomationObject | upper }}",
+        "",
+        "exec",
+        'template: commit message:1:23: executing "commit message" at <upper>: wrong type for value; expected string; got main.NamespacedName',
+    ),
+    (
+        "sprig_missing_to_string_func",
+        "{{ .Values.missing | upper }}",
+        "",
+        "exec",
+        'template: commit message:1:21: executing "commit message" at <upper>: invalid value; expected string',
+    ),
+    (
+        "sprig_first_not_list",
+        '{{ first "abc" }}',
+        "",
+        "exec",
+        'template: commit message:1:3: executing "commit message" at <first "abc">: error calling first: Cannot find first on type string',
+    ),
+    (
+        "sprig_sha",
+        '{{ sha256sum "abc" }}',
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+        "",
+        "",
+    ),
+    (
+        "undefined_func",
+        "{{ .Values.env | nope }}",
+        "",
+        "parse",
+        'template: commit message:1: function "nope" not defined',
+    ),
+    (
+        "parse_error_pos",
+        "line one\n{{ range .Changed.Changes }}\n{{ .OldValue }",
+        "",
+        "parse",
+        'template: commit message:3: unexpected "}" in operand',
+    ),
+]
