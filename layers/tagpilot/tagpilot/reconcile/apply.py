@@ -29,6 +29,9 @@ def apply_documents(app: Any, docs: Iterable[LoadedDocument]) -> list[str]:
         if hook is not None:
             hook(app, resource)
         outcome = app.objects.apply(resource)
+        after = _AFTER_APPLY.get(resource.kind)
+        if after is not None:
+            after(app, resource)
         where = f"{resource.namespace}/{resource.name}" if resource.namespace else resource.name
         lines.append(f"{resource.kind}/{where} {outcome.action}")
     return lines
@@ -40,4 +43,11 @@ def _before_receiver(app: Any, resource: Any) -> None:
     importlib.import_module("tagpilot.reconcile.receiver").before_apply(app, resource)
 
 
+def _after_receiver(app: Any, resource: Any) -> None:
+    import importlib
+
+    importlib.import_module("tagpilot.reconcile.receiver").after_apply(app, resource)
+
+
 _BEFORE_APPLY = {"Receiver": _before_receiver}
+_AFTER_APPLY = {"Receiver": _after_receiver}

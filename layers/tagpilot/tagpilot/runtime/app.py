@@ -104,7 +104,9 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
             ecr_clients[region] = session.client("ecr", region_name=region, config=cfg)
         return ecr_clients[region]
 
-    return App(
+    from tagpilot.receiver.gcr import GcrTokenVerifier, http_key_fetcher
+
+    app = App(
         settings=settings,
         objects=ObjectStore(models, derive=derive_index_attributes),
         tags=TagStore(models),
@@ -115,3 +117,6 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
         automation_queue=automation_queue,
         ecr=EcrCredentialProvider(client_factory=ecr_client_for),
     )
+    app.extras["gcr_verifier"] = GcrTokenVerifier(http_key_fetcher(requests.Session()),
+                                                  certs_url=settings.gcr_jwks_url)
+    return app

@@ -1,0 +1,71 @@
+"""Receivers: token checks at apply, ``status.webhookPath``, and the webhook URL.
+
+A Receiver is reconciled when it is applied: its Secret's token is read, checked (tagpilot
+refuses tokens shorter than 32 characters) and the path Flux would publish is stored with a
+unique index entry, so two Receivers can never share a path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tagpilot.api import conditions
+from tagpilot.api.errors import FieldError, ManifestError
+from tagpilot.api.resource import Resource
+from tagpilot.receiver.errors import WeakTokenError
+from tagpilot.receiver.path import webhook_path
+from tagpilot.receiver.spec import check_token
+from tagpilot.store.errors import SecretNotFoundError
+
+KIND = "Receiver"
+TOKEN_NOT_FOUND = "TokenNotFound"
+DEFAULT_LOCAL_BASE_URL = "http://127.0.0.1:9292"
+
+
+def _token(app: Any, resource: Resource) -> str | None:
+    name = (resource.spec.get("secretRef") or {}).get("name", "")
+    try:
+        return app.secrets.get(resource.namespace, name).data.get("token")
+    except SecretNotFoundError:
+        return None
+
+
+def before_apply(app: Any, resource: Resource) -> None:
+    """Refuse a Receiver whose Secret holds a weak token (documented hardening over Flux)."""
+    token = _token(app, resource)
+    if token is None:
+        return
+    try:
+        check_token(token)
+    except WeakTokenError as exc:
+        where = f"Receiver {resource.namespace}/{resource.name}"
+        raise ManifestError(f"{where}: {exc}", [FieldError("spec.secretRef", str(exc))]) from exc
+
+
+def after_apply(app: Any, resource: Resource) -> None:
+    """Compute and store ``status.webhookPath`` (Flux's Receiver reconcile)."""
+    current = app.objects.require(KIND, resource.namespace, resource.name)
+    status = dict(current.status)
+    token = _token(app, current)
+    if token is None:
+        status.pop("webhookPath", None)
+        message = f"secret '{current.namespace}/{(current.spec.get('secretRef') or {}).get('name')}' or its 'token' key not found"
+        conditions.mark_failed(status, TOKEN_NOT_FOUND, message, generation=current.generation)
+        app.objects.write_status(current, status, next_due_at=None, extra={"webhook_path": None})
+        return
+    path = webhook_path(token, current.name, current.namespace)
+    owner = app.objects.key_by_webhook_path(path)
+    if owner is not None and owner != current.key:
+        raise ManifestError(f"Receiver {current.key}: its webhook path is already used by Receiver {owner}")
+    status["webhookPath"] = path
+    conditions.mark_ready(status, conditions.SUCCEEDED, f"Receiver initialized for path: {path}",
+                          generation=current.generation)
+    app.objects.write_status(current, status, next_due_at=None, extra={"webhook_path": path})
+
+
+def webhook_url(app: Any, resource: Resource) -> str:
+    path = resource.status.get("webhookPath")
+    if not path:
+        return ""
+    base = app.settings.webhook_base_url or (DEFAULT_LOCAL_BASE_URL if app.settings.mode == "local" else "")
+    return base.rstrip("/") + path

@@ -1,0 +1,97 @@
+"""Glue between the webhook pipeline and the store: lookups, secrets, reconcile requests.
+
+A matched ImageRepository gets a ``requestedAt`` token and is queued for scanning at once (it does
+not wait for the dispatcher), exactly like ``flux reconcile`` through the annotation.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from tagpilot.receiver.manifest import parse_receiver
+from tagpilot.receiver.pipeline import Outcome, StoredReceiver, handle_request
+from tagpilot.receiver.request import WebhookRequest
+from tagpilot.receiver.select import ObjectRef
+from tagpilot.reconcile.dispatch import dispatch_keys
+from tagpilot.store.errors import SecretNotFoundError
+
+
+class _Objects:
+    """The lookup interface the pipeline expects, over the object store."""
+
+    def __init__(self, app: Any) -> None:
+        self._app = app
+
+    def get(self, kind: str, namespace: str, name: str) -> Any:
+        return self._app.objects.get(kind, namespace, name)
+
+    def list(self, kind: str, namespace: str) -> list[Any]:
+        return list(self._app.objects.list(kind, namespace))
+
+
+def _lookup_receiver(app: Any, path: str) -> StoredReceiver | None:
+    key = app.objects.key_by_webhook_path(path)
+    if key is None:
+        return None
+    namespace, name = key.split("/", 1)
+    obj = app.objects.get("Receiver", namespace, name)
+    if obj is None or obj.status.get("webhookPath") != path:
+        return None
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True"
+                for c in obj.status.get("conditions") or [])
+    manifest = {"apiVersion": obj.api_version, "kind": "Receiver",
+                "metadata": {"name": obj.name, "namespace": obj.namespace}, "spec": obj.spec}
+    return StoredReceiver(parse_receiver(manifest), ready=ready)
+
+
+def _read_secret(app: Any, namespace: str, name: str) -> dict[str, str] | None:
+    try:
+        return dict(app.secrets.get(namespace, name).data)
+    except SecretNotFoundError:
+        return None
+
+
+def request_scan(app: Any, ref: ObjectRef, token: str) -> None:
+    """Record the reconcile request and queue the object now."""
+    app.objects.request_reconcile(ref.kind, ref.namespace, ref.name, token)
+    dispatch_keys(app, ref.kind, [f"{ref.namespace}/{ref.name}"], now=app.clock(), reason="webhook")
+
+
+def handle_webhook(app: Any, request: WebhookRequest) -> Outcome:
+    token = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return handle_request(
+        request,
+        lambda path: _lookup_receiver(app, path),
+        lambda ns, name: _read_secret(app, ns, name),
+        _Objects(app),
+        lambda ref: request_scan(app, ref, token),
+        app.extras.get("gcr_verifier"),
+    )
+
+
+def handle_ecr_event(app: Any, event: dict[str, Any]) -> list[str]:
+    """Request a scan of every ImageRepository of the pushed ECR repository.
+
+    The request token is derived from the EventBridge event id, so a duplicate delivery of the
+    same event is recognised: an object that already handled it is not scanned again.
+    """
+    from tagpilot.receiver.ecr import parse_ecr_event
+
+    action = parse_ecr_event(event)
+    if action is None:
+        return []
+    token = f"ecr-event:{action.event_id}"
+    keys = app.objects.keys_by_image(action.image)
+    fresh = []
+    for key in keys:
+        namespace, name = key.split("/", 1)
+        obj = app.objects.get("ImageRepository", namespace, name)
+        if obj is None or obj.suspended:
+            continue
+        if token in (obj.requested_at, obj.status.get("lastHandledReconcileAt")):
+            continue
+        app.objects.request_reconcile("ImageRepository", namespace, name, token)
+        fresh.append(key)
+    dispatch_keys(app, "ImageRepository", fresh, now=app.clock(), reason="ecr push")
+    return fresh
