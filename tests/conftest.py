@@ -50,9 +50,15 @@ def settings(dynamodb_endpoint: str, tmp_path: Path) -> Any:
 
     n = f"{os.getpid()}-{next(_counter)}"
     return Settings(
-        mode="local", stage="test", objects_table=f"objects-{n}", tags_table=f"tags-{n}",
-        leases_table=f"leases-{n}", secrets_prefix="tagpilot/test/",
-        dynamodb_endpoint=dynamodb_endpoint, access_key_id="test", secret_access_key="test",
+        mode="local",
+        stage="test",
+        objects_table=f"objects-{n}",
+        tags_table=f"tags-{n}",
+        leases_table=f"leases-{n}",
+        secrets_prefix="tagpilot/test/",
+        dynamodb_endpoint=dynamodb_endpoint,
+        access_key_id="test",
+        secret_access_key="test",
         home=tmp_path / "home",
     )
 
@@ -71,7 +77,6 @@ def app(settings: Any, aws: None) -> Any:
     """A fully wired App: DynamoDB Local for the store, moto for Secrets Manager, real HTTP."""
     import boto3
     import requests
-
     from tagpilot.registry.client import RegistryClient
     from tagpilot.registry.ecr import EcrCredentialProvider
     from tagpilot.runtime.app import App, derive_index_attributes
@@ -89,7 +94,9 @@ def app(settings: Any, aws: None) -> Any:
         objects=ObjectStore(models, derive=derive_index_attributes),
         tags=TagStore(models),
         leases=LeaseStore(models),
-        secrets=SecretStore(boto3.client("secretsmanager", region_name="us-east-1"), settings.secrets_prefix),
+        secrets=SecretStore(
+            boto3.client("secretsmanager", region_name="us-east-1"), settings.secrets_prefix
+        ),
         registry=RegistryClient(requests.Session()),
         scan_queue=MemoryQueue(),
         automation_queue=MemoryQueue(),

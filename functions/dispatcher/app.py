@@ -4,9 +4,11 @@ DynamoDB stream (a spec change or reconcile request is dispatched at once).
 Due objects are claimed (so one dispatcher sends each once) and queued for their worker.
 """
 
+from typing import Any
+
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from tagpilot.reconcile.dispatch import dispatch_due, dispatch_keys, keys_from_stream
 from tagpilot.runtime.lambda_support import current_app
 
@@ -16,13 +18,15 @@ metrics = Metrics()
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event, context):
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     app = current_app()
     if "Records" in event:
         now = app.clock()
-        sent = {kind: dispatch_keys(app, kind, keys, now=now, reason="changed")
-                for kind, keys in keys_from_stream(event["Records"]).items()}
-        result = {"batchItemFailures": []}
+        sent: dict[str, int] = {
+            kind: dispatch_keys(app, kind, keys, now=now, reason="changed")
+            for kind, keys in keys_from_stream(event["Records"]).items()
+        }
+        result: dict[str, Any] = {"batchItemFailures": []}
     else:
         sent = dict(dispatch_due(app))
         result = {"dispatched": sent}

@@ -5,10 +5,16 @@ re-evaluates its policies in the same invocation. Registry failures are recorded
 status and retried with backoff by the dispatcher; only infrastructure errors fail the message.
 """
 
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from typing import Any
 
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from tagpilot.reconcile import runner
 from tagpilot.runtime.lambda_support import current_app, record_outcomes
 from tagpilot.runtime.queues import WorkItem
@@ -25,7 +31,7 @@ def record_handler(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event, context):
-    return process_partial_response(
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(  # type: ignore[return-value]
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -4,8 +4,8 @@ place, sets Ready=False with Flux's reason and schedules a retry with backoff.""
 from __future__ import annotations
 
 import pytest
-
 from tagpilot.reconcile import imagerepository
+
 from tests.support.pagingregistry import Fault, PagingRegistry
 
 pytestmark = pytest.mark.integration
@@ -36,8 +36,14 @@ def test_pagination_is_followed_to_the_end(app, put_repo, registry) -> None:
     [
         (Fault(status=401, path="/tags/list"), "unauthorized"),
         (Fault(status=403, path="/tags/list"), "forbidden"),
-        (Fault(status=404, path="/tags/list", body=b'{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known"}]}'),
-         "name_unknown"),
+        (
+            Fault(
+                status=404,
+                path="/tags/list",
+                body=b'{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known"}]}',
+            ),
+            "name_unknown",
+        ),
         (Fault(status=500, path="/tags/list"), "500"),
         (Fault(status=503, path="/tags/list"), "503"),
         (Fault(status=200, path="/tags/list", body=b'{"tags": ['), "not valid json"),

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from tagpilot.api.conditions import get as condition
 from tagpilot.reconcile import imagerepository, runner
 from tagpilot.runtime.queues import WorkItem
+
 from tests.support.certs import generate_pki
 from tests.support.registry import RegistryServer, push_image
 from tests.support.tokenissuer import TokenIssuer
@@ -56,7 +56,10 @@ def test_unchanged_rescan_writes_no_tag_items(app, put_repo, anonymous_registry)
     out = imagerepository.reconcile(app, "apps", "app")
     assert out.ready == "True"
     assert out.metrics["tag_items_written"] == 0
-    assert app.objects.require("ImageRepository", "apps", "app").status["lastHandledReconcileAt"] == "t1"
+    assert (
+        app.objects.require("ImageRepository", "apps", "app").status["lastHandledReconcileAt"]
+        == "t1"
+    )
 
 
 def test_user_exclusion_list_replaces_default(app, put_repo, anonymous_registry) -> None:
@@ -77,13 +80,25 @@ def test_scan_chains_policy_evaluation(app, put_repo, anonymous_registry) -> Non
     from tagpilot.api.resource import Resource
 
     put_repo(image=f"{anonymous_registry.host}/team/app", insecure=True)
-    app.objects.apply(Resource("image.toolkit.fluxcd.io/v1", "ImagePolicy", "app", "apps",
-                               spec={"imageRepositoryRef": {"name": "app"},
-                                     "policy": {"semver": {"range": "1.x"}}}))
+    app.objects.apply(
+        Resource(
+            "image.toolkit.fluxcd.io/v1",
+            "ImagePolicy",
+            "app",
+            "apps",
+            spec={"imageRepositoryRef": {"name": "app"}, "policy": {"semver": {"range": "1.x"}}},
+        )
+    )
     outcomes = runner.run(app, WorkItem("ImageRepository", "apps", "app"))
-    assert [(o.kind, o.ready) for o in outcomes] == [("ImageRepository", "True"), ("ImagePolicy", "True")]
+    assert [(o.kind, o.ready) for o in outcomes] == [
+        ("ImageRepository", "True"),
+        ("ImagePolicy", "True"),
+    ]
     policy = app.objects.require("ImagePolicy", "apps", "app")
-    assert policy.status["latestRef"] == {"name": f"{anonymous_registry.host}/team/app", "tag": "1.10.0"}
+    assert policy.status["latestRef"] == {
+        "name": f"{anonymous_registry.host}/team/app",
+        "tag": "1.10.0",
+    }
 
 
 def test_htpasswd_with_docker_config_secret(app, put_repo, put_docker_secret) -> None:
@@ -93,7 +108,12 @@ def test_htpasswd_with_docker_config_secret(app, put_repo, put_docker_secret) ->
         put_repo(image=f"{server.host}/team/app", insecure=True, secretRef={"name": "regcred"})
         assert imagerepository.reconcile(app, "apps", "app").ready == "True"
         put_docker_secret(server.host, "ci", "wrong", name="badcred")
-        put_repo(name="bad", image=f"{server.host}/team/app", insecure=True, secretRef={"name": "badcred"})
+        put_repo(
+            name="bad",
+            image=f"{server.host}/team/app",
+            insecure=True,
+            secretRef={"name": "badcred"},
+        )
         out = imagerepository.reconcile(app, "apps", "bad")
         assert (out.ready, out.reason) == ("False", "ReadOperationFailed")
         assert "wrong" not in out.message and "unauthorized" in out.message.lower()
@@ -121,7 +141,10 @@ def test_tls_with_test_ca_from_cert_secret(app, put_repo) -> None:
 
 
 def test_bearer_token_flow(app, put_repo, put_docker_secret) -> None:
-    with TokenIssuer(users={"bot": "pw"}, allow_anonymous=False) as issuer, RegistryServer(token=issuer) as server:
+    with (
+        TokenIssuer(users={"bot": "pw"}, allow_anonymous=False) as issuer,
+        RegistryServer(token=issuer) as server,
+    ):
         push_image(server.url, "team/app", ["3.0.0", "3.1.0"], auth=("bot", "pw"))
         put_docker_secret(server.host, "bot", "pw")
         put_repo(image=f"{server.host}/team/app", insecure=True, secretRef={"name": "regcred"})

@@ -1,5 +1,4 @@
 import pytest
-
 from tagpilot.golang.duration import DurationError, format_duration, parse_duration
 
 pytestmark = pytest.mark.unit
@@ -7,7 +6,14 @@ pytestmark = pytest.mark.unit
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("1m", 60.0), ("1m30s", 90.0), ("1.5h", 5400.0), ("500ms", 0.5), ("2h45m", 9900.0), ("0s", 0.0)],
+    [
+        ("1m", 60.0),
+        ("1m30s", 90.0),
+        ("1.5h", 5400.0),
+        ("500ms", 0.5),
+        ("2h45m", 9900.0),
+        ("0s", 0.0),
+    ],
 )
 def test_parse(text: str, seconds: float) -> None:
     assert parse_duration(text) == seconds

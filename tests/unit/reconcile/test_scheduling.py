@@ -6,7 +6,6 @@ import calendar
 import time
 
 import pytest
-
 from tagpilot.api import conditions
 from tagpilot.api.imagerepository import ImageRepositorySpec
 from tagpilot.api.resource import Resource
@@ -22,10 +21,19 @@ pytestmark = pytest.mark.unit
 NOW = float(calendar.timegm(time.strptime("2026-01-01T12:00:00Z", "%Y-%m-%dT%H:%M:%SZ")))
 
 
-def repo(status: dict, *, generation: int = 1, annotations: dict | None = None, **spec: object) -> Resource:
-    return Resource("image.toolkit.fluxcd.io/v1", "ImageRepository", "app", "ns",
-                    spec={"image": "alpine", "interval": "5m", **spec}, status=status,
-                    generation=generation, annotations=annotations or {})
+def repo(
+    status: dict, *, generation: int = 1, annotations: dict | None = None, **spec: object
+) -> Resource:
+    return Resource(
+        "image.toolkit.fluxcd.io/v1",
+        "ImageRepository",
+        "app",
+        "ns",
+        spec={"image": "alpine", "interval": "5m", **spec},
+        status=status,
+        generation=generation,
+        annotations=annotations or {},
+    )
 
 
 SCANNED = {
@@ -41,21 +49,41 @@ SCANNED = {
     [
         ({}, {}, True, "first scan"),
         (SCANNED, {"generation": 2}, True, "new generation"),
-        ({**SCANNED, "lastHandledReconcileAt": "a"}, {"annotations": {"reconcile.fluxcd.io/requestedAt": "b"}}, True,
-         "reconcile requested"),
-        ({**SCANNED, "canonicalImageName": "index.docker.io/library/nginx"}, {}, True, "new image name"),
+        (
+            {**SCANNED, "lastHandledReconcileAt": "a"},
+            {"annotations": {"reconcile.fluxcd.io/requestedAt": "b"}},
+            True,
+            "reconcile requested",
+        ),
+        (
+            {**SCANNED, "canonicalImageName": "index.docker.io/library/nginx"},
+            {},
+            True,
+            "new image name",
+        ),
         ({**SCANNED, "observedExclusionList": ["^x$"]}, {}, True, "updated exclusion list"),
         (SCANNED, {}, False, "no tags in database"),
-        ({**SCANNED, "lastScanResult": {"scanTime": "2026-01-01T11:55:00Z"}}, {}, True, "triggered by interval"),
-        ({**SCANNED, "lastScanResult": {"scanTime": "2026-01-01T11:55:00.5Z".replace(".5", "")}}, {}, True,
-         "triggered by interval"),
+        (
+            {**SCANNED, "lastScanResult": {"scanTime": "2026-01-01T11:55:00Z"}},
+            {},
+            True,
+            "triggered by interval",
+        ),
+        (
+            {**SCANNED, "lastScanResult": {"scanTime": "2026-01-01T11:55:00.5Z".replace(".5", "")}},
+            {},
+            True,
+            "triggered by interval",
+        ),
         (SCANNED, {}, True, None),
     ],
 )
 def test_should_scan(status: dict, kwargs: dict, has_tags: bool, expected: str | None) -> None:
     obj = repo(status, **kwargs)
     spec = ImageRepositorySpec.from_dict(obj.spec)
-    assert should_scan(obj, spec, parse_image_reference("alpine"), lambda: has_tags, NOW) == expected
+    assert (
+        should_scan(obj, spec, parse_image_reference("alpine"), lambda: has_tags, NOW) == expected
+    )
 
 
 def test_exclusion_list_comparison_ignores_order() -> None:
@@ -66,9 +94,20 @@ def test_exclusion_list_comparison_ignores_order() -> None:
 
 
 def test_spec_defaults_follow_flux() -> None:
-    spec = ImageRepositorySpec.from_dict({"image": "alpine", "interval": "10m", "exclusionList": []})
-    assert spec.timeout == 600.0 and spec.exclusion_list == ("^.*\\.sig$",) and spec.provider == "generic"
-    assert ImageRepositorySpec.from_dict({"image": "a/b", "interval": "1m", "timeout": "100ms"}).timeout == 1.0
+    spec = ImageRepositorySpec.from_dict(
+        {"image": "alpine", "interval": "10m", "exclusionList": []}
+    )
+    assert (
+        spec.timeout == 600.0
+        and spec.exclusion_list == ("^.*\\.sig$",)
+        and spec.provider == "generic"
+    )
+    assert (
+        ImageRepositorySpec.from_dict(
+            {"image": "a/b", "interval": "1m", "timeout": "100ms"}
+        ).timeout
+        == 1.0
+    )
 
 
 @pytest.mark.parametrize(("failures", "delay"), [(1, 0.75), (2, 1.5), (5, 12.0), (20, 900.0)])
@@ -80,12 +119,19 @@ def test_conditions_follow_flux_lifecycle() -> None:
     status: dict = {}
     conditions.mark_failed(status, "ReadOperationFailed", "scan failed: x", generation=3)
     assert [(c["type"], c["status"], c["reason"]) for c in status["conditions"]] == [
-        ("Ready", "False", "ReadOperationFailed"), ("Reconciling", "True", "ProgressingWithRetry")]
+        ("Ready", "False", "ReadOperationFailed"),
+        ("Reconciling", "True", "ProgressingWithRetry"),
+    ]
     assert "observedGeneration" not in status
     conditions.mark_stalled(status, "ImageURLInvalid", "bad", generation=3)
-    assert [(c["type"], c["status"]) for c in status["conditions"]] == [("Ready", "False"), ("Stalled", "True")]
+    assert [(c["type"], c["status"]) for c in status["conditions"]] == [
+        ("Ready", "False"),
+        ("Stalled", "True"),
+    ]
     conditions.mark_ready(status, "Succeeded", "ok", generation=4)
-    assert [(c["type"], c["status"], c["observedGeneration"]) for c in status["conditions"]] == [("Ready", "True", 4)]
+    assert [(c["type"], c["status"], c["observedGeneration"]) for c in status["conditions"]] == [
+        ("Ready", "True", 4)
+    ]
     assert status["observedGeneration"] == 4
     assert conditions.ready_summary(status) == ("True", "ok")
 
@@ -118,14 +164,21 @@ def test_stream_records_dispatch_only_due_scheduled_objects() -> None:
             image["due_shard"] = {"S": kind}
         return {"eventName": "MODIFY", "dynamodb": {"NewImage": image}}
 
-    records = [record("ImageRepository", "0"), record("ImagePolicy", "12345"), record("Receiver", "0"),
-               record("ImageUpdateAutomation", "0", shard=False), {"eventName": "REMOVE", "dynamodb": {}}]
+    records = [
+        record("ImageRepository", "0"),
+        record("ImagePolicy", "12345"),
+        record("Receiver", "0"),
+        record("ImageUpdateAutomation", "0", shard=False),
+        {"eventName": "REMOVE", "dynamodb": {}},
+    ]
     assert keys_from_stream(records) == {"ImageRepository": ["ns/imagerepository"]}
 
 
 def test_work_item_round_trip_and_memory_queue_dedup() -> None:
     item = WorkItem("ImagePolicy", "ns", "app", reason="new tags", group="g")
-    assert WorkItem.from_body(item.body()) == WorkItem("ImagePolicy", "ns", "app", reason="new tags")
+    assert WorkItem.from_body(item.body()) == WorkItem(
+        "ImagePolicy", "ns", "app", reason="new tags"
+    )
     queue = MemoryQueue()
     queue.send([item, WorkItem("ImagePolicy", "ns", "app"), WorkItem("ImagePolicy", "ns", "other")])
     assert len(queue) == 2

@@ -13,9 +13,23 @@ from typing import Any
 from tagpilot.api.validation import Checker
 
 URL_PATTERN = re.compile(r"^(http|https|ssh)://.*$")
-SPEC_FIELDS = ("url", "secretRef", "provider", "interval", "timeout", "ref", "verify",
-               "proxySecretRef", "ignore", "suspend", "recurseSubmodules", "include",
-               "sparseCheckout", "serviceAccountName", "gitImplementation")
+SPEC_FIELDS = (
+    "url",
+    "secretRef",
+    "provider",
+    "interval",
+    "timeout",
+    "ref",
+    "verify",
+    "proxySecretRef",
+    "ignore",
+    "suspend",
+    "recurseSubmodules",
+    "include",
+    "sparseCheckout",
+    "serviceAccountName",
+    "gitImplementation",
+)
 REF_FIELDS = ("branch", "tag", "semver", "name", "commit")
 UNSUPPORTED = ("verify", "proxySecretRef", "include", "sparseCheckout", "serviceAccountName")
 
@@ -32,7 +46,10 @@ def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
     check.local_ref(spec, "secretRef", path)
     provider = check.string(spec, "provider", path, enum=("generic", "azure", "github"))
     if provider and provider != "generic":
-        check.fail(f"{path}.provider", f"provider {provider!r} is not supported by tagpilot (use generic with a secretRef)")
+        check.fail(
+            f"{path}.provider",
+            f"provider {provider!r} is not supported by tagpilot (use generic with a secretRef)",
+        )
     check.duration(spec, "interval", path, required=True)
     check.duration(spec, "timeout", path, allow_hours=False)
     validate_ref(spec.get("ref"), check, f"{path}.ref")

@@ -10,8 +10,14 @@ from typing import Any
 
 from tagpilot.api.validation import DNS1123_LABEL, DNS1123_SUBDOMAIN, Checker
 
-SPEC_FIELDS = ("imageRepositoryRef", "policy", "filterTags", "digestReflectionPolicy",
-               "interval", "suspend")
+SPEC_FIELDS = (
+    "imageRepositoryRef",
+    "policy",
+    "filterTags",
+    "digestReflectionPolicy",
+    "interval",
+    "suspend",
+)
 DIGEST_POLICIES = ("Always", "IfNotPresent", "Never")
 ORDERS = ("asc", "desc")
 
@@ -22,15 +28,19 @@ def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
     from tagpilot.policy.filter import build_filter
 
     spec = check.mapping(spec, path, allowed=SPEC_FIELDS)
-    ref = check.mapping(spec.get("imageRepositoryRef"), f"{path}.imageRepositoryRef",
-                        allowed=("name", "namespace"))
+    ref = check.mapping(
+        spec.get("imageRepositoryRef"), f"{path}.imageRepositoryRef", allowed=("name", "namespace")
+    )
     if spec.get("imageRepositoryRef") is None:
         check.fail(f"{path}.imageRepositoryRef", "required field is missing")
     else:
-        check.string(ref, "name", f"{path}.imageRepositoryRef", required=True, pattern=DNS1123_SUBDOMAIN)
+        check.string(
+            ref, "name", f"{path}.imageRepositoryRef", required=True, pattern=DNS1123_SUBDOMAIN
+        )
         check.string(ref, "namespace", f"{path}.imageRepositoryRef", pattern=DNS1123_LABEL)
-    policy = check.mapping(spec.get("policy"), f"{path}.policy",
-                           allowed=("semver", "alphabetical", "numerical"))
+    policy = check.mapping(
+        spec.get("policy"), f"{path}.policy", allowed=("semver", "alphabetical", "numerical")
+    )
     if spec.get("policy") is None:
         check.fail(f"{path}.policy", "required field is missing")
     errors_before = len(check.errors)
@@ -46,7 +56,9 @@ def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
             build_policer(policy)
         except InvalidPolicyError as exc:
             check.fail(f"{path}.policy", exc.condition_message)
-    tags = check.mapping(spec.get("filterTags"), f"{path}.filterTags", allowed=("pattern", "extract"))
+    tags = check.mapping(
+        spec.get("filterTags"), f"{path}.filterTags", allowed=("pattern", "extract")
+    )
     pattern = check.string(tags, "pattern", f"{path}.filterTags")
     check.string(tags, "extract", f"{path}.filterTags")
     if pattern is not None:
@@ -57,7 +69,13 @@ def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
     digest = check.string(spec, "digestReflectionPolicy", path, enum=DIGEST_POLICIES)
     interval = check.duration(spec, "interval", path)
     if digest == "Always" and spec.get("interval") is None:
-        check.fail(f"{path}.interval", "spec.interval must be set when spec.digestReflectionPolicy is 'Always'")
+        check.fail(
+            f"{path}.interval",
+            "spec.interval must be set when spec.digestReflectionPolicy is 'Always'",
+        )
     if spec.get("interval") is not None and digest != "Always" and interval is not None:
-        check.fail(f"{path}.interval", "spec.interval is only accepted when spec.digestReflectionPolicy is 'Always'")
+        check.fail(
+            f"{path}.interval",
+            "spec.interval is only accepted when spec.digestReflectionPolicy is 'Always'",
+        )
     check.boolean(spec, "suspend", path)

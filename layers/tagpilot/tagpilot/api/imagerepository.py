@@ -31,8 +31,8 @@ SPEC_FIELDS = (
 def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
     """Check every field of the spec against Flux's CRD, plus what tagpilot can honour."""
     from tagpilot.golang import regexp
-    from tagpilot.registry.names import parse_image_reference
     from tagpilot.registry.errors import ImageURLInvalidError
+    from tagpilot.registry.names import parse_image_reference
 
     spec = check.mapping(spec, path, allowed=SPEC_FIELDS)
     image = check.string(spec, "image", path, required=True)
@@ -102,7 +102,9 @@ class ImageRepositorySpec:
     @classmethod
     def from_dict(cls, spec: dict[str, Any]) -> ImageRepositorySpec:
         interval = parse_duration(spec["interval"])
-        timeout = parse_duration(spec["timeout"], allow_hours=False) if spec.get("timeout") else interval
+        timeout = (
+            parse_duration(spec["timeout"], allow_hours=False) if spec.get("timeout") else interval
+        )
         access = spec.get("accessFrom")
         return cls(
             image=spec["image"],
@@ -117,7 +119,9 @@ class ImageRepositorySpec:
             insecure=bool(spec.get("insecure")),
             access_from=None
             if access is None
-            else tuple(dict(s.get("matchLabels") or {}) for s in access.get("namespaceSelectors") or []),
+            else tuple(
+                dict(s.get("matchLabels") or {}) for s in access.get("namespaceSelectors") or []
+            ),
         )
 
 

@@ -39,16 +39,41 @@ def _lazy(module: str, function: str = "validate_spec") -> SpecValidator:
 
 
 KINDS: tuple[KindInfo, ...] = (
-    KindInfo(IMAGE_GROUP, "ImageRepository", ("v1beta2", "v1"), ("image", "repository"),
-             _lazy("tagpilot.api.imagerepository")),
-    KindInfo(IMAGE_GROUP, "ImagePolicy", ("v1beta2", "v1"), ("image", "policy"),
-             _lazy("tagpilot.api.imagepolicy")),
-    KindInfo(IMAGE_GROUP, "ImageUpdateAutomation", ("v1beta2", "v1"), ("image", "update"),
-             _lazy("tagpilot.api.imageupdateautomation")),
-    KindInfo(SOURCE_GROUP, "GitRepository", ("v1beta2", "v1"), ("source", "git"),
-             _lazy("tagpilot.api.gitrepository")),
-    KindInfo(NOTIFICATION_GROUP, "Receiver", ("v1beta2", "v1"), ("receiver",),
-             _lazy("tagpilot.api.receiver")),
+    KindInfo(
+        IMAGE_GROUP,
+        "ImageRepository",
+        ("v1beta2", "v1"),
+        ("image", "repository"),
+        _lazy("tagpilot.api.imagerepository"),
+    ),
+    KindInfo(
+        IMAGE_GROUP,
+        "ImagePolicy",
+        ("v1beta2", "v1"),
+        ("image", "policy"),
+        _lazy("tagpilot.api.imagepolicy"),
+    ),
+    KindInfo(
+        IMAGE_GROUP,
+        "ImageUpdateAutomation",
+        ("v1beta2", "v1"),
+        ("image", "update"),
+        _lazy("tagpilot.api.imageupdateautomation"),
+    ),
+    KindInfo(
+        SOURCE_GROUP,
+        "GitRepository",
+        ("v1beta2", "v1"),
+        ("source", "git"),
+        _lazy("tagpilot.api.gitrepository"),
+    ),
+    KindInfo(
+        NOTIFICATION_GROUP,
+        "Receiver",
+        ("v1beta2", "v1"),
+        ("receiver",),
+        _lazy("tagpilot.api.receiver"),
+    ),
     KindInfo("", "Namespace", ("v1",), ("namespace",), None),
     KindInfo("", "Secret", ("v1",), ("secret",), None),
 )

@@ -58,7 +58,9 @@ def iter_sources(paths: Iterable[str], stdin: TextIO | None = None) -> Iterator[
             continue
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
+            files = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix in MANIFEST_SUFFIXES
+            )
             for file in files:
                 yield str(file), _read(file)
         elif path.is_file():
@@ -89,8 +91,9 @@ def parse_documents(name: str, text: str) -> list[Any]:
         raise ManifestError(f"{name}: invalid YAML{where}: {problem}") from exc
 
 
-def load(paths: Iterable[str], *, default_namespace: str = "default",
-         stdin: TextIO | None = None) -> list[LoadedDocument]:
+def load(
+    paths: Iterable[str], *, default_namespace: str = "default", stdin: TextIO | None = None
+) -> list[LoadedDocument]:
     """Load and validate every document under ``paths``.
 
     Examples
@@ -115,8 +118,11 @@ def validate_document(source: str, index: int, doc: Any, default_namespace: str)
     loaded.api_version = str(doc.get("apiVersion") or "")
     loaded.raw_spec = doc.get("spec")
     loaded.kind = str(doc.get("kind") or "")
-    meta = check.mapping(doc.get("metadata"), "metadata",
-                         allowed=_METADATA_FIELDS) if doc.get("metadata") is not None else {}
+    meta = (
+        check.mapping(doc.get("metadata"), "metadata", allowed=_METADATA_FIELDS)
+        if doc.get("metadata") is not None
+        else {}
+    )
     loaded.name = str(meta.get("name") or "")
     loaded.namespace = str(meta.get("namespace") or default_namespace)
     info = kinds.lookup(loaded.api_version, loaded.kind)
@@ -127,8 +133,11 @@ def validate_document(source: str, index: int, doc: Any, default_namespace: str)
         if known is None:
             check.fail("kind", f"unsupported kind {loaded.kind!r}")
         else:
-            check.fail("apiVersion", f"unsupported apiVersion {loaded.api_version!r} for "
-                       f"{loaded.kind}: use one of {', '.join(known.api_versions())}")
+            check.fail(
+                "apiVersion",
+                f"unsupported apiVersion {loaded.api_version!r} for "
+                f"{loaded.kind}: use one of {', '.join(known.api_versions())}",
+            )
     _check_metadata(meta, info, check)
     if info is not None:
         allowed = SECRET_TOP_LEVEL if info.kind == "Secret" else TOP_LEVEL
@@ -156,9 +165,21 @@ def validate_document(source: str, index: int, doc: Any, default_namespace: str)
 
 
 _METADATA_FIELDS = (
-    "name", "namespace", "labels", "annotations", "uid", "resourceVersion", "generation",
-    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "finalizers",
-    "ownerReferences", "managedFields", "generateName", "selfLink",
+    "name",
+    "namespace",
+    "labels",
+    "annotations",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "finalizers",
+    "ownerReferences",
+    "managedFields",
+    "generateName",
+    "selfLink",
 )
 
 

@@ -51,7 +51,9 @@ def _check_type_keys(stype: str, data: dict[str, str], check: Checker) -> None:
     if stype == "kubernetes.io/dockerconfigjson":
         raw = data.get(".dockerconfigjson")
         if raw is None:
-            check.fail("data", "a kubernetes.io/dockerconfigjson secret needs the key .dockerconfigjson")
+            check.fail(
+                "data", "a kubernetes.io/dockerconfigjson secret needs the key .dockerconfigjson"
+            )
             return
         try:
             parsed = json.loads(raw)

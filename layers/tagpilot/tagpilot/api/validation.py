@@ -84,7 +84,9 @@ class Checker:
         if enum is not None:
             choices = list(enum)
             if value not in choices:
-                self.fail(where, f"unsupported value {value!r}: must be one of {', '.join(choices)}")
+                self.fail(
+                    where, f"unsupported value {value!r}: must be one of {', '.join(choices)}"
+                )
                 return None
         if pattern is not None and value and not pattern.match(value):
             self.fail(where, f"invalid value {value!r}: must match {pattern.pattern}")
@@ -154,7 +156,9 @@ class Checker:
                 out[str(k)] = v
         return out
 
-    def local_ref(self, obj: Mapping[str, Any], key: str, path: str, *, required: bool = False) -> str | None:
+    def local_ref(
+        self, obj: Mapping[str, Any], key: str, path: str, *, required: bool = False
+    ) -> str | None:
         """A ``{name: ...}`` reference to an object in the same namespace."""
         if obj.get(key) is None:
             if required:
@@ -175,8 +179,11 @@ class Checker:
             key_s = str(key)
             name = key_s.rsplit("/", 1)[-1]
             prefix = key_s[: -len(name) - 1] if "/" in key_s else ""
-            if not name or len(name) > 63 or not LABEL_NAME.match(name) or (
-                prefix and (len(prefix) > 253 or not DNS1123_SUBDOMAIN.match(prefix))
+            if (
+                not name
+                or len(name) > 63
+                or not LABEL_NAME.match(name)
+                or (prefix and (len(prefix) > 253 or not DNS1123_SUBDOMAIN.match(prefix)))
             ):
                 self.fail(_join(path, key_s), "invalid label key")
                 continue

@@ -9,13 +9,25 @@ from tagpilot.cli.common import EXIT_OK, EXIT_USAGE, error, guarded, open_app
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser(
-        "apply", help="create or update objects from Flux manifests",
+        "apply",
+        help="create or update objects from Flux manifests",
         description="Validate every document first; if any is invalid nothing is stored. "
-                    "Secrets go to Secrets Manager and are never printed back.")
-    p.add_argument("-f", "--filename", action="append", required=True, metavar="FILE|DIR|-",
-                   help="manifest file, directory (walked for .yaml/.yml/.json) or - for stdin")
-    p.add_argument("-n", "--namespace", default=None,
-                   help="namespace for documents that do not name one (default: 'default')")
+        "Secrets go to Secrets Manager and are never printed back.",
+    )
+    p.add_argument(
+        "-f",
+        "--filename",
+        action="append",
+        required=True,
+        metavar="FILE|DIR|-",
+        help="manifest file, directory (walked for .yaml/.yml/.json) or - for stdin",
+    )
+    p.add_argument(
+        "-n",
+        "--namespace",
+        default=None,
+        help="namespace for documents that do not name one (default: 'default')",
+    )
     p.set_defaults(func=run)
 
 

@@ -24,17 +24,26 @@ class CliError(Exception):
 
 
 def add_namespace(parser: argparse.ArgumentParser, *, all_namespaces: bool = False) -> None:
-    parser.add_argument("-n", "--namespace", default=None,
-                        help="namespace of the object (default: 'flux-system', as the flux CLI)")
+    parser.add_argument(
+        "-n",
+        "--namespace",
+        default=None,
+        help="namespace of the object (default: 'flux-system', as the flux CLI)",
+    )
     if all_namespaces:
-        parser.add_argument("-A", "--all-namespaces", action="store_true",
-                            help="list objects of every namespace")
+        parser.add_argument(
+            "-A", "--all-namespaces", action="store_true", help="list objects of every namespace"
+        )
 
 
 def add_kind(parser: argparse.ArgumentParser, *, name_required: bool) -> None:
-    parser.add_argument("words", nargs="+", metavar="KIND [NAME]",
-                        help="'image repository', 'image policy', 'image update', 'source git' "
-                             "or 'receiver', then the object's name")
+    parser.add_argument(
+        "words",
+        nargs="+",
+        metavar="KIND [NAME]",
+        help="'image repository', 'image policy', 'image update', 'source git' "
+        "or 'receiver', then the object's name",
+    )
     parser.set_defaults(name_required=name_required)
 
 

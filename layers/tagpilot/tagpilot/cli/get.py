@@ -21,9 +21,12 @@ from tagpilot.cli.common import (
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser("get", help="show objects and their status",
-                              description="Kinds: image repository|policy|update, source git, "
-                                          "receiver. Example: tagpilot get image repository -A")
+    p = subparsers.add_parser(
+        "get",
+        help="show objects and their status",
+        description="Kinds: image repository|policy|update, source git, "
+        "receiver. Example: tagpilot get image repository -A",
+    )
     add_kind(p, name_required=False)
     add_namespace(p, all_namespaces=True)
     p.add_argument("-o", "--output", choices=("table", "yaml", "json"), default="table")
@@ -77,7 +80,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     if args.output == "json":
         data = [o.to_manifest() for o in objs]
-        print(json.dumps(data[0] if name else {"apiVersion": "v1", "kind": "List", "items": data}, indent=2))
+        print(
+            json.dumps(
+                data[0] if name else {"apiVersion": "v1", "kind": "List", "items": data}, indent=2
+            )
+        )
         return EXIT_OK
     if args.output == "yaml":
         from ruamel.yaml import YAML
@@ -85,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
         yaml = YAML()
         yaml.default_flow_style = False
         data = [o.to_manifest() for o in objs]
-        yaml.dump(data[0] if name else {"apiVersion": "v1", "kind": "List", "items": data}, sys.stdout)
+        yaml.dump(
+            data[0] if name else {"apiVersion": "v1", "kind": "List", "items": data}, sys.stdout
+        )
         return EXIT_OK
     if not objs:
         where = "any namespace" if args.all_namespaces else f"namespace '{namespace_of(args)}'"

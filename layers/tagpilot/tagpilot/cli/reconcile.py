@@ -57,7 +57,9 @@ def request_and_wait(app: Any, kind: str, namespace: str, name: str, timeout: fl
             print(f"✗ {cond.get('reason', 'Failed')}: {cond.get('message', '')}", file=sys.stderr)
             return EXIT_FAILED
         time.sleep(0.2 if worker is not None else 1.0)
-    print(f"✗ timed out after {timeout:.0f}s waiting for {kind} {namespace}/{name}", file=sys.stderr)
+    print(
+        f"✗ timed out after {timeout:.0f}s waiting for {kind} {namespace}/{name}", file=sys.stderr
+    )
     return EXIT_FAILED
 
 

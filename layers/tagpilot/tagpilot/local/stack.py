@@ -59,8 +59,12 @@ def _listening(port: int) -> bool:
 def read_state(home: Path) -> LocalStack | None:
     try:
         raw = json.loads((home / STATE_FILE).read_text())
-        stack = LocalStack(int(raw["pid"]), int(raw["dynamodb_port"]), int(raw["secrets_port"]),
-                           str(raw["access_key"]))
+        stack = LocalStack(
+            int(raw["pid"]),
+            int(raw["dynamodb_port"]),
+            int(raw["secrets_port"]),
+            str(raw["access_key"]),
+        )
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return None
     if _alive(stack.pid) and _listening(stack.dynamodb_port) and _listening(stack.secrets_port):
@@ -90,16 +94,22 @@ def ensure_running(home: Path, timeout: float = 60.0) -> LocalStack:
     home.mkdir(parents=True, exist_ok=True)
     access_key(home)
     log = open(home / "daemon.log", "ab")  # noqa: SIM115 - handed to the child
-    subprocess.Popen([sys.executable, "-m", "tagpilot.local.daemon", str(home)],
-                     stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                     start_new_session=True)
+    subprocess.Popen(
+        [sys.executable, "-m", "tagpilot.local.daemon", str(home)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         stack = read_state(home)
         if stack is not None:
             return stack
         time.sleep(0.2)
-    raise LocalStackError(f"the local stack did not start within {timeout:.0f}s; see {home / 'daemon.log'}")
+    raise LocalStackError(
+        f"the local stack did not start within {timeout:.0f}s; see {home / 'daemon.log'}"
+    )
 
 
 def stop(home: Path, timeout: float = 15.0) -> bool:

@@ -27,11 +27,14 @@ def check_access(objects: Any, target: Any, from_namespace: str) -> None:
     ref = f"'{target.kind}/{target.namespace}/{target.name}'"
     access = target.spec.get("accessFrom")
     if access is None:
-        raise AccessDeniedError(f"{ref} can't be accessed due to missing ACL labels on 'accessFrom'")
+        raise AccessDeniedError(
+            f"{ref} can't be accessed due to missing ACL labels on 'accessFrom'"
+        )
     labels = namespace_labels(objects, from_namespace)
     for selector in access.get("namespaceSelectors") or []:
         wanted = selector.get("matchLabels") or {}
         if all(labels.get(k) == v for k, v in wanted.items()):
             return
     raise AccessDeniedError(
-        f"{ref} can't be accessed due to ACL labels mismatch on namespace '{from_namespace}'")
+        f"{ref} can't be accessed due to ACL labels mismatch on namespace '{from_namespace}'"
+    )

@@ -8,8 +8,15 @@ from typing import Any
 from tagpilot.api.loader import LoadedDocument
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
-_ORDER = {"Namespace": 0, "Secret": 1, "GitRepository": 2, "ImageRepository": 3,
-          "ImagePolicy": 4, "ImageUpdateAutomation": 5, "Receiver": 6}
+_ORDER = {
+    "Namespace": 0,
+    "Secret": 1,
+    "GitRepository": 2,
+    "ImageRepository": 3,
+    "ImagePolicy": 4,
+    "ImageUpdateAutomation": 5,
+    "Receiver": 6,
+}
 
 
 def apply_documents(app: Any, docs: Iterable[LoadedDocument]) -> list[str]:
@@ -17,7 +24,9 @@ def apply_documents(app: Any, docs: Iterable[LoadedDocument]) -> list[str]:
     lines = []
     for doc in sorted(docs, key=lambda d: _ORDER.get(d.kind, 9)):
         if doc.kind == "Secret" and doc.secret is not None:
-            action = app.secrets.put(doc.namespace, doc.name, doc.secret["type"], doc.secret["data"])
+            action = app.secrets.put(
+                doc.namespace, doc.name, doc.secret["type"], doc.secret["data"]
+            )
             lines.append(f"Secret/{doc.namespace}/{doc.name} {action}")
             continue
         resource = doc.resource

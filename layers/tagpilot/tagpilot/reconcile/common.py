@@ -14,7 +14,7 @@ MAX_RETRY_DELAY = 900.0
 
 def backoff(failures: int) -> float:
     """Delay before retry number ``failures`` (1-based), doubling from 0.75 s up to 15 min."""
-    return min(MIN_RETRY_DELAY * (2 ** max(failures - 1, 0)), MAX_RETRY_DELAY)
+    return float(min(MIN_RETRY_DELAY * (2 ** max(failures - 1, 0)), MAX_RETRY_DELAY))
 
 
 @dataclass

@@ -23,7 +23,9 @@ def dispatch_due(app: Any, now: float | None = None, limit: int = 500) -> Counte
     return sent
 
 
-def dispatch_keys(app: Any, kind: str, keys: Iterable[str], *, now: float, reason: str = "due") -> int:
+def dispatch_keys(
+    app: Any, kind: str, keys: Iterable[str], *, now: float, reason: str = "due"
+) -> int:
     """Claim and queue ``keys`` of one kind; keys another dispatcher claimed are skipped."""
     items = []
     for key in keys:
@@ -43,7 +45,7 @@ def work_item(app: Any, kind: str, namespace: str, name: str, reason: str) -> Wo
     if kind != "ImageUpdateAutomation":
         return WorkItem(kind, namespace, name, reason=reason)
     obj = app.objects.get(kind, namespace, name)
-    source = ((obj.spec if obj else {}).get("sourceRef") or {})
+    source = (obj.spec if obj else {}).get("sourceRef") or {}
     group = f"GitRepository/{source.get('namespace') or namespace}/{source.get('name', name)}"
     return WorkItem(kind, namespace, name, reason=reason, group=group)
 

@@ -48,7 +48,9 @@ def ready_message(ref: dict[str, Any], previous: dict[str, Any] | None) -> str:
 
 
 class _Stop(Exception):
-    def __init__(self, reason: str, message: str, *, stalled: bool = False, retry: float | None = None):
+    def __init__(
+        self, reason: str, message: str, *, stalled: bool = False, retry: float | None = None
+    ):
         super().__init__(message)
         self.reason, self.message, self.stalled, self.retry = reason, message, stalled, retry
 
@@ -78,8 +80,9 @@ def reconcile(app: Any, namespace: str, name: str) -> Outcome:
     prior = status.get("observedPreviousRef")
     message = ready_message(ref, prior if prior and prior != ref else None)
     conditions.mark_ready(status, conditions.SUCCEEDED, message, generation=policy.generation)
-    app.objects.write_status(policy, status, next_due_at=_next_due(app, policy),
-                             extra={"failures": 0})
+    app.objects.write_status(
+        policy, status, next_due_at=_next_due(app, policy), extra={"failures": 0}
+    )
     out.ready, out.reason, out.message = "True", conditions.SUCCEEDED, message
     return out
 
@@ -95,9 +98,12 @@ def _select(app: Any, policy: Resource, previous: dict[str, Any] | None) -> dict
     repo_ns = repo_ref.get("namespace") or policy.namespace
     repo = app.objects.get("ImageRepository", repo_ns, repo_ref.get("name", ""))
     if repo is None:
-        raise _Stop(conditions.DEPENDENCY_NOT_READY,
-                    "failed to get the referred ImageRepository: referenced ImageRepository does "
-                    f"not exist: ImageRepository.image.toolkit.fluxcd.io \"{repo_ref.get('name')}\" not found")
+        raise _Stop(
+            conditions.DEPENDENCY_NOT_READY,
+            "failed to get the referred ImageRepository: referenced ImageRepository does "
+            "not exist: ImageRepository.image.toolkit.fluxcd.io "
+            f'"{repo_ref.get("name")}" not found',
+        )
     try:
         check_access(app.objects, repo, policy.namespace)
     except AccessDeniedError as exc:
@@ -110,8 +116,11 @@ def _select(app: Any, policy: Resource, previous: dict[str, Any] | None) -> dict
     try:
         result = evaluate(spec, stored.tags if stored else [])
     except NoTagsError as exc:
-        raise _Stop(conditions.DEPENDENCY_NOT_READY, "retrying in 30s error: no tags in database",
-                    retry=REQUEUE_DEPENDENCY) from exc
+        raise _Stop(
+            conditions.DEPENDENCY_NOT_READY,
+            "retrying in 30s error: no tags in database",
+            retry=REQUEUE_DEPENDENCY,
+        ) from exc
     except InvalidPolicyError as exc:
         raise _Stop(INVALID_POLICY, exc.condition_message, stalled=True) from exc
     except NoCandidateError as exc:
@@ -123,39 +132,55 @@ def _select(app: Any, policy: Resource, previous: dict[str, Any] | None) -> dict
     return ref
 
 
-def _digest(app: Any, policy: Resource, repo: Resource, image: Any, tag: str,
-            previous: dict[str, Any] | None) -> str:
+def _digest(
+    app: Any,
+    policy: Resource,
+    repo: Resource,
+    image: Any,
+    tag: str,
+    previous: dict[str, Any] | None,
+) -> str:
     mode = policy.spec.get("digestReflectionPolicy") or "Never"
     if mode == "Never":
         return ""
-    if (mode == "IfNotPresent" and previous and previous.get("digest")
-            and previous.get("name") == repo.spec["image"] and previous.get("tag") == tag):
+    if (
+        mode == "IfNotPresent"
+        and previous
+        and previous.get("digest")
+        and previous.get("name") == repo.spec["image"]
+        and previous.get("tag") == tag
+    ):
         return str(previous["digest"])
     repo_spec = ImageRepositorySpec.from_dict(repo.spec)
     try:
         auth = build_registry_auth(repo_spec, repo.namespace, image, app.secrets, app.ecr)
         return str(app.registry.head_digest(image, tag, auth, repo_spec.timeout))
     except RegistryError as exc:
-        raise _Stop(conditions.FAILED,
-                    f"failed fetching digest of {repo.spec['image']}:{tag}: {exc}") from exc
+        raise _Stop(
+            conditions.FAILED, f"failed fetching digest of {repo.spec['image']}:{tag}: {exc}"
+        ) from exc
 
 
 def _next_due(app: Any, policy: Resource) -> float | None:
     if policy.spec.get("digestReflectionPolicy") != "Always":
         return None
     interval = policy.spec.get("interval")
-    return app.clock() + (parse_duration(interval) if interval else DEFAULT_DIGEST_INTERVAL)
+    return float(app.clock()) + (parse_duration(interval) if interval else DEFAULT_DIGEST_INTERVAL)
 
 
 def _automations(app: Any, namespace: str) -> list[Any]:
     from tagpilot.reconcile.dispatch import work_item
 
-    return [work_item(app, "ImageUpdateAutomation", a.namespace, a.name, "policy changed")
-            for a in app.objects.list("ImageUpdateAutomation", namespace) if not a.suspended]
+    return [
+        work_item(app, "ImageUpdateAutomation", a.namespace, a.name, "policy changed")
+        for a in app.objects.list("ImageUpdateAutomation", namespace)
+        if not a.suspended
+    ]
 
 
-def _finish_failure(app: Any, policy: Resource, status: dict[str, Any], out: Outcome,
-                    stop: _Stop) -> Outcome:
+def _finish_failure(
+    app: Any, policy: Resource, status: dict[str, Any], out: Outcome, stop: _Stop
+) -> Outcome:
     failures = policy.failures + 1
     if stop.stalled:
         conditions.mark_stalled(status, stop.reason, stop.message, generation=policy.generation)

@@ -19,7 +19,12 @@ from tagpilot.golang.regexp import RegexpSyntaxError
 from tagpilot.policy.tags import stored_order
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
 from tagpilot.reconcile.registryauth import build_registry_auth
-from tagpilot.registry.errors import AuthConfigError, ImageURLInvalidError, RateLimitedError, RegistryError
+from tagpilot.registry.errors import (
+    AuthConfigError,
+    ImageURLInvalidError,
+    RateLimitedError,
+    RegistryError,
+)
 from tagpilot.registry.names import ImageName, parse_image_reference
 from tagpilot.runtime.queues import WorkItem
 from tagpilot.store.tags import revision_of
@@ -31,8 +36,9 @@ AUTHENTICATION_FAILED = "AuthenticationFailed"
 READ_OPERATION_FAILED = "ReadOperationFailed"
 
 
-def should_scan(resource: Resource, spec: ImageRepositorySpec, image: ImageName,
-                has_tags: Any, now: float) -> str | None:
+def should_scan(
+    resource: Resource, spec: ImageRepositorySpec, image: ImageName, has_tags: Any, now: float
+) -> str | None:
     """Flux's ``shouldScan``: the reason to list tags now, or ``None``."""
     status = resource.status
     last = status.get("lastScanResult") or {}
@@ -103,7 +109,11 @@ def reconcile(app: Any, namespace: str, name: str) -> Outcome:
     force = reason == "no tags in database"
     written = app.tags.put(resource.key, stored, revision, None if force else previous)
     out.metrics.update(tags_found=len(stored), tag_items_written=written.items_written)
-    last: dict[str, Any] = {"tagCount": len(stored), "scanTime": now_rfc3339(), "revision": revision}
+    last: dict[str, Any] = {
+        "tagCount": len(stored),
+        "scanTime": now_rfc3339(),
+        "revision": revision,
+    }
     if stored:
         last["latestTags"] = stored[:LATEST_TAGS_COUNT]
     status["lastScanResult"] = last
@@ -112,8 +122,10 @@ def reconcile(app: Any, namespace: str, name: str) -> Outcome:
     message = f"successful scan: found {len(stored)} tags with checksum {revision}"
     conditions.mark_ready(status, conditions.SUCCEEDED, message, generation=resource.generation)
     if revision != previous:
-        out.follow_up = [WorkItem("ImagePolicy", *key.split("/", 1), reason="new tags")
-                         for key in app.objects.keys_by_ref(f"{KIND}#{resource.key}")]
+        out.follow_up = [
+            WorkItem("ImagePolicy", key.split("/", 1)[0], key.split("/", 1)[1], reason="new tags")
+            for key in app.objects.keys_by_ref(f"{KIND}#{resource.key}")
+        ]
     return _finish(app, resource, status, out, next_due=now + spec.interval, failures=0)
 
 
@@ -127,8 +139,16 @@ def _copy_ready(status: dict[str, Any], out: Outcome) -> None:
     out.reason = str(cond.get("reason", ""))
 
 
-def _fail(app: Any, resource: Resource, status: dict[str, Any], out: Outcome, reason: str,
-          message: str, now: float, at_least: float | None = None) -> Outcome:
+def _fail(
+    app: Any,
+    resource: Resource,
+    status: dict[str, Any],
+    out: Outcome,
+    reason: str,
+    message: str,
+    now: float,
+    at_least: float | None = None,
+) -> Outcome:
     failures = resource.failures + 1
     conditions.mark_failed(status, reason, message, generation=resource.generation)
     delay = max(backoff(failures), at_least or 0.0)
@@ -136,8 +156,15 @@ def _fail(app: Any, resource: Resource, status: dict[str, Any], out: Outcome, re
     return _finish(app, resource, status, out, next_due=now + delay, failures=failures)
 
 
-def _finish(app: Any, resource: Resource, status: dict[str, Any], out: Outcome, *,
-            next_due: float | None, failures: int) -> Outcome:
+def _finish(
+    app: Any,
+    resource: Resource,
+    status: dict[str, Any],
+    out: Outcome,
+    *,
+    next_due: float | None,
+    failures: int,
+) -> Outcome:
     app.objects.write_status(resource, status, next_due_at=next_due, extra={"failures": failures})
     if out.skipped is None:
         _copy_ready(status, out)

@@ -18,14 +18,15 @@ from tagpilot.receiver.spec import check_token
 from tagpilot.store.errors import SecretNotFoundError
 
 KIND = "Receiver"
-TOKEN_NOT_FOUND = "TokenNotFound"
+TOKEN_NOT_FOUND = "TokenNotFound"  # noqa: S105 - a condition reason
 DEFAULT_LOCAL_BASE_URL = "http://127.0.0.1:9292"
 
 
 def _token(app: Any, resource: Resource) -> str | None:
     name = (resource.spec.get("secretRef") or {}).get("name", "")
     try:
-        return app.secrets.get(resource.namespace, name).data.get("token")
+        token = app.secrets.get(resource.namespace, name).data.get("token")
+        return None if token is None else str(token)
     except SecretNotFoundError:
         return None
 
@@ -49,17 +50,24 @@ def after_apply(app: Any, resource: Resource) -> None:
     token = _token(app, current)
     if token is None:
         status.pop("webhookPath", None)
-        message = f"secret '{current.namespace}/{(current.spec.get('secretRef') or {}).get('name')}' or its 'token' key not found"
+        secret = (current.spec.get("secretRef") or {}).get("name")
+        message = f"secret '{current.namespace}/{secret}' or its 'token' key not found"
         conditions.mark_failed(status, TOKEN_NOT_FOUND, message, generation=current.generation)
         app.objects.write_status(current, status, next_due_at=None, extra={"webhook_path": None})
         return
     path = webhook_path(token, current.name, current.namespace)
     owner = app.objects.key_by_webhook_path(path)
     if owner is not None and owner != current.key:
-        raise ManifestError(f"Receiver {current.key}: its webhook path is already used by Receiver {owner}")
+        raise ManifestError(
+            f"Receiver {current.key}: its webhook path is already used by Receiver {owner}"
+        )
     status["webhookPath"] = path
-    conditions.mark_ready(status, conditions.SUCCEEDED, f"Receiver initialized for path: {path}",
-                          generation=current.generation)
+    conditions.mark_ready(
+        status,
+        conditions.SUCCEEDED,
+        f"Receiver initialized for path: {path}",
+        generation=current.generation,
+    )
     app.objects.write_status(current, status, next_due_at=None, extra={"webhook_path": path})
 
 
@@ -67,5 +75,7 @@ def webhook_url(app: Any, resource: Resource) -> str:
     path = resource.status.get("webhookPath")
     if not path:
         return ""
-    base = app.settings.webhook_base_url or (DEFAULT_LOCAL_BASE_URL if app.settings.mode == "local" else "")
-    return base.rstrip("/") + path
+    base = app.settings.webhook_base_url or (
+        DEFAULT_LOCAL_BASE_URL if app.settings.mode == "local" else ""
+    )
+    return str(base).rstrip("/") + str(path)

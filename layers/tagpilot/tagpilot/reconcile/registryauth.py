@@ -16,13 +16,14 @@ def _secret(secrets: Any, namespace: str, name: str | None, field: str) -> dict[
     if not name:
         return None
     try:
-        return secrets.get(namespace, name).data
+        return dict(secrets.get(namespace, name).data)
     except SecretNotFoundError as exc:
         raise AuthConfigError(f"{field}: secret '{namespace}/{name}' not found") from exc
 
 
-def build_registry_auth(spec: ImageRepositorySpec, namespace: str, image: ImageName,
-                        secrets: Any, ecr: Any) -> RegistryAuth:
+def build_registry_auth(
+    spec: ImageRepositorySpec, namespace: str, image: ImageName, secrets: Any, ecr: Any
+) -> RegistryAuth:
     """Flux's auth options: ``secretRef`` (generic), ``provider: aws`` (ECR), TLS and proxy.
 
     Raises
@@ -37,5 +38,10 @@ def build_registry_auth(spec: ImageRepositorySpec, namespace: str, image: ImageN
         tls = tls_from_secret(cert, "certSecretRef").config if cert is not None else None
         proxy_url = proxy_from_secret(proxy, "proxySecretRef") if proxy is not None else None
         return RegistryAuth.aws(ecr, tls=tls, insecure=spec.insecure, proxy=proxy_url)
-    return auth_from_secrets(image.registry, docker_secret=docker, cert_secret=cert,
-                             proxy_secret=proxy, insecure=spec.insecure)
+    return auth_from_secrets(
+        image.registry,
+        docker_secret=docker,
+        cert_secret=cert,
+        proxy_secret=proxy,
+        insecure=spec.insecure,
+    )

@@ -43,7 +43,7 @@ def resolve_local(settings: Settings) -> Settings:
         dynamodb_endpoint=stack.dynamodb_endpoint,
         secrets_endpoint=stack.secrets_endpoint,
         access_key_id=stack.access_key,
-        secret_access_key="local",
+        secret_access_key="local",  # noqa: S106 - the local stack checks the key id only
     )
 
 
@@ -54,7 +54,9 @@ def derive_index_attributes(resource: Any) -> dict[str, str | None]:
 
     if resource.kind == "ImageRepository":
         try:
-            return {"canonical_image": parse_image_reference(resource.spec.get("image", "")).canonical}
+            return {
+                "canonical_image": parse_image_reference(resource.spec.get("image", "")).canonical
+            }
         except ImageURLInvalidError:
             return {"canonical_image": None}
     if resource.kind == "ImagePolicy":
@@ -82,21 +84,33 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
     settings = resolve_local(settings)
     if session is None:
         if settings.access_key_id:
-            session = boto3.session.Session(aws_access_key_id=settings.access_key_id,
-                                            aws_secret_access_key=settings.secret_access_key,
-                                            region_name=settings.region)
+            session = boto3.session.Session(
+                aws_access_key_id=settings.access_key_id,
+                aws_secret_access_key=settings.secret_access_key,
+                region_name=settings.region,
+            )
         else:
             session = boto3.session.Session(region_name=settings.region)
-    cfg = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=15)
+    cfg = Config(
+        retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=5, read_timeout=15
+    )
     models = build_models(settings)
     if create_tables if create_tables is not None else settings.mode == "local":
         create(models)
-    secrets_client = session.client("secretsmanager", endpoint_url=settings.secrets_endpoint, config=cfg)
+    secrets_client = session.client(
+        "secretsmanager", endpoint_url=settings.secrets_endpoint, config=cfg
+    )
     local = settings.mode == "local"
-    scan_queue: Queue = MemoryQueue() if local or not settings.scan_queue_url else SqsQueue(
-        session.client("sqs", config=cfg), settings.scan_queue_url)
-    automation_queue: Queue = MemoryQueue() if local or not settings.automation_queue_url else SqsQueue(
-        session.client("sqs", config=cfg), settings.automation_queue_url)
+    scan_queue: Queue = (
+        MemoryQueue()
+        if local or not settings.scan_queue_url
+        else SqsQueue(session.client("sqs", config=cfg), settings.scan_queue_url)
+    )
+    automation_queue: Queue = (
+        MemoryQueue()
+        if local or not settings.automation_queue_url
+        else SqsQueue(session.client("sqs", config=cfg), settings.automation_queue_url)
+    )
     ecr_clients: dict[str, Any] = {}
 
     def ecr_client_for(region: str) -> Any:
@@ -117,6 +131,7 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
         automation_queue=automation_queue,
         ecr=EcrCredentialProvider(client_factory=ecr_client_for),
     )
-    app.extras["gcr_verifier"] = GcrTokenVerifier(http_key_fetcher(requests.Session()),
-                                                  certs_url=settings.gcr_jwks_url)
+    app.extras["gcr_verifier"] = GcrTokenVerifier(
+        http_key_fetcher(requests.Session()), certs_url=settings.gcr_jwks_url
+    )
     return app

@@ -37,9 +37,17 @@ def record_outcomes(metrics: Any, logger: Any, outcomes: Iterable[Outcome]) -> N
     from aws_lambda_powertools.metrics import MetricUnit
 
     for out in outcomes:
-        logger.info("reconciled", extra={"kind": out.kind, "object": f"{out.namespace}/{out.name}",
-                                         "ready": out.ready, "reason": out.reason,
-                                         "skipped": out.skipped, "message": out.message})
+        logger.info(
+            "reconciled",
+            extra={
+                "kind": out.kind,
+                "object": f"{out.namespace}/{out.name}",
+                "ready": out.ready,
+                "reason": out.reason,
+                "skipped": out.skipped,
+                "message": out.message,
+            },
+        )
         if out.skipped:
             continue
         for name, value in out.metrics.items():

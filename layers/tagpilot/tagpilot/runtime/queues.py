@@ -41,8 +41,12 @@ class WorkItem:
         data = json.loads(body)
         if not isinstance(data, dict):
             raise ValueError("message body must be a JSON object")
-        return cls(kind=str(data["kind"]), namespace=str(data["namespace"]),
-                   name=str(data["name"]), reason=str(data.get("reason", "")))
+        return cls(
+            kind=str(data["kind"]),
+            namespace=str(data["namespace"]),
+            name=str(data["name"]),
+            reason=str(data.get("reason", "")),
+        )
 
 
 class Queue(Protocol):
@@ -80,7 +84,9 @@ class SqsQueue:
             raise QueueError(f"send to queue failed: {type(exc).__name__}") from exc
         failed = result.get("Failed") or []
         if failed:
-            raise QueueError(f"{len(failed)} message(s) were refused by the queue: {failed[0].get('Code')}")
+            raise QueueError(
+                f"{len(failed)} message(s) were refused by the queue: {failed[0].get('Code')}"
+            )
 
 
 class MemoryQueue:

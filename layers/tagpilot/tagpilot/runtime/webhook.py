@@ -38,10 +38,16 @@ def _lookup_receiver(app: Any, path: str) -> StoredReceiver | None:
     obj = app.objects.get("Receiver", namespace, name)
     if obj is None or obj.status.get("webhookPath") != path:
         return None
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True"
-                for c in obj.status.get("conditions") or [])
-    manifest = {"apiVersion": obj.api_version, "kind": "Receiver",
-                "metadata": {"name": obj.name, "namespace": obj.namespace}, "spec": obj.spec}
+    ready = any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in obj.status.get("conditions") or []
+    )
+    manifest = {
+        "apiVersion": obj.api_version,
+        "kind": "Receiver",
+        "metadata": {"name": obj.name, "namespace": obj.namespace},
+        "spec": obj.spec,
+    }
     return StoredReceiver(parse_receiver(manifest), ready=ready)
 
 

@@ -21,7 +21,9 @@ from tagpilot.receiver.request import from_apigw_v2
 from tagpilot.runtime.webhook import handle_webhook
 
 
-def to_apigw_event(method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> dict[str, Any]:
+def to_apigw_event(
+    method: str, target: str, headers: list[tuple[str, str]], body: bytes
+) -> dict[str, Any]:
     """The HTTP API v2 event for one request (headers lower-cased, repeats comma-joined)."""
     parts = urlsplit(target)
     joined: dict[str, str] = {}
@@ -34,8 +36,11 @@ def to_apigw_event(method: str, target: str, headers: list[tuple[str, str]], bod
         "rawPath": parts.path,
         "rawQueryString": parts.query,
         "headers": joined,
-        "requestContext": {"http": {"method": method, "path": parts.path, "sourceIp": "127.0.0.1"},
-                           "stage": "$default", "timeEpoch": int(time.time() * 1000)},
+        "requestContext": {
+            "http": {"method": method, "path": parts.path, "sourceIp": "127.0.0.1"},
+            "stage": "$default",
+            "timeEpoch": int(time.time() * 1000),
+        },
         "body": base64.b64encode(body).decode(),
         "isBase64Encoded": True,
     }
@@ -49,7 +54,9 @@ class _Server(ThreadingHTTPServer):
         super().server_bind()
 
 
-def start_webhook_server(app: Any, port: int, on_request: Callable[[], Any] | None = None) -> ThreadingHTTPServer:
+def start_webhook_server(
+    app: Any, port: int, on_request: Callable[[], Any] | None = None
+) -> ThreadingHTTPServer:
     """Serve on 127.0.0.1:``port`` in a background thread; ``on_request`` runs after each 200."""
 
     class Handler(BaseHTTPRequestHandler):

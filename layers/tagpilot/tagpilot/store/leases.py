@@ -22,7 +22,9 @@ class LeaseStore:
         m = self._model
         item = m(lease, owner=owner, expires_at=now + seconds)
         try:
-            item.save(condition=m.lease.does_not_exist() | (m.expires_at < now) | (m.owner == owner))
+            item.save(
+                condition=m.lease.does_not_exist() | (m.expires_at < now) | (m.owner == owner)
+            )
         except PutError as exc:
             if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
                 return False

@@ -7,12 +7,13 @@ The generation is bumped only when the spec actually changes.
 
 from __future__ import annotations
 
+import builtins
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PynamoDBException, UpdateError, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, UpdateError
 
 from tagpilot.api.resource import REQUESTED_AT_ANNOTATION, Resource
 from tagpilot.store.errors import ConflictError, NotFoundError, StoreError
@@ -30,7 +31,7 @@ class ApplyOutcome:
     action: str  # "created", "configured" or "unchanged"
 
 
-def _to_resource(item: Any) -> Resource:
+def _to_resource(item: Any) -> Resource:  # noqa: D103
     return Resource(
         api_version=item.api_version,
         kind=item.kind,
@@ -91,27 +92,28 @@ class ObjectStore:
     @_wrap("get object")
     def get(self, kind: str, namespace: str, name: str) -> Resource | None:
         try:
-            return _to_resource(self._model.get(kind, f"{namespace}/{name}", consistent_read=True))
+            item = self._model.get(kind, f"{namespace}/{name}", consistent_read=True)
+            return _to_resource(item)
         except DoesNotExist:
             return None
 
     def require(self, kind: str, namespace: str, name: str) -> Resource:
         found = self.get(kind, namespace, name)
-        if found is None:
+        if not isinstance(found, Resource):
             raise NotFoundError(f"{kind} {namespace}/{name} not found")
         return found
 
     @_wrap("list objects")
-    def list(self, kind: str, namespace: str | None = None) -> list[Resource]:
+    def list(self, kind: str, namespace: str | None = None) -> builtins.list[Resource]:
         cond = self._model.key.startswith(f"{namespace}/") if namespace is not None else None
         return [_to_resource(i) for i in self._model.query(kind, cond, consistent_read=True)]
 
     @_wrap("query by image")
-    def keys_by_image(self, canonical_image: str) -> list[str]:
+    def keys_by_image(self, canonical_image: str) -> builtins.list[str]:
         return [i.key for i in self._model.image_index.query(canonical_image)]
 
     @_wrap("query by reference")
-    def keys_by_ref(self, ref: str) -> list[str]:
+    def keys_by_ref(self, ref: str) -> builtins.list[str]:
         return [i.key for i in self._model.ref_index.query(ref)]
 
     @_wrap("query by webhook path")
@@ -121,7 +123,9 @@ class ObjectStore:
         return None
 
     @_wrap("query due objects")
-    def due(self, kind: str, now: float | None = None, limit: int = 500) -> Iterator[tuple[str, int]]:
+    def due(
+        self, kind: str, now: float | None = None, limit: int = 500
+    ) -> Iterator[tuple[str, int]]:
         """Yield ``(key, generation)`` of non-suspended objects whose ``next_due_at`` has come."""
         at = self._clock() if now is None else now
         for item in self._model.due_index.query(kind, self._model.next_due_at <= at, limit=limit):
@@ -154,9 +158,13 @@ class ObjectStore:
                 item.save(condition=self._model.key.does_not_exist())
             except PutError as exc:
                 if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
-                    raise ConflictError(f"{resource.kind} {resource.key} was created concurrently") from exc
+                    raise ConflictError(
+                        f"{resource.kind} {resource.key} was created concurrently"
+                    ) from exc
                 raise
-            return ApplyOutcome(self.require(resource.kind, resource.namespace, resource.name), "created")
+            return ApplyOutcome(
+                self.require(resource.kind, resource.namespace, resource.name), "created"
+            )
         old_item = self._model.get(resource.kind, resource.key, consistent_read=True)
         spec_changed = old_item.spec_digest != digest
         meta_changed = (
@@ -174,8 +182,10 @@ class ObjectStore:
         ]
         if spec_changed:
             actions += [m.spec.set(resource.spec), m.spec_digest.set(digest), m.generation.add(1)]
-            actions += [getattr(m, a).set(v) if v is not None else getattr(m, a).remove()
-                        for a, v in derived.items()]
+            actions += [
+                getattr(m, a).set(v) if v is not None else getattr(m, a).remove()
+                for a, v in derived.items()
+            ]
             actions += self._schedule_actions(resource, due_now=True)
         elif resource.requested_at != current.requested_at and resource.requested_at:
             actions += self._schedule_actions(resource, due_now=True)
@@ -183,11 +193,15 @@ class ObjectStore:
             old_item.update(actions=actions, condition=m.spec_digest == old_item.spec_digest)
         except UpdateError as exc:
             if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
-                raise ConflictError(f"{resource.kind} {resource.key} changed concurrently; retry") from exc
+                raise ConflictError(
+                    f"{resource.kind} {resource.key} changed concurrently; retry"
+                ) from exc
             raise
-        return ApplyOutcome(self.require(resource.kind, resource.namespace, resource.name), "configured")
+        return ApplyOutcome(
+            self.require(resource.kind, resource.namespace, resource.name), "configured"
+        )
 
-    def _schedule_actions(self, resource: Resource, *, due_now: bool) -> list[Any]:
+    def _schedule_actions(self, resource: Resource, *, due_now: bool) -> builtins.list[Any]:
         m = self._model
         if resource.kind not in SCHEDULED_KINDS:
             return []
@@ -258,8 +272,14 @@ class ObjectStore:
         return True
 
     @_wrap("write status")
-    def write_status(self, resource: Resource, status: dict[str, Any], *,
-                     next_due_at: float | None, extra: dict[str, Any] | None = None) -> None:
+    def write_status(
+        self,
+        resource: Resource,
+        status: dict[str, Any],
+        *,
+        next_due_at: float | None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         """Replace the status and schedule the next reconcile (``None``: not periodically).
 
         If the object was made due again while it was being reconciled (a spec change or a
@@ -268,13 +288,17 @@ class ObjectStore:
         m = self._model
         base = [m.status.set(status)]
         for attr, value in (extra or {}).items():
-            base.append(getattr(m, attr).set(value) if value is not None else getattr(m, attr).remove())
+            base.append(
+                getattr(m, attr).set(value) if value is not None else getattr(m, attr).remove()
+            )
         item = m(resource.kind, resource.key)
         if not resource.suspended and resource.kind in SCHEDULED_KINDS:
             when = next_due_at if next_due_at is not None else NEVER
             try:
-                item.update(actions=[*base, m.next_due_at.set(when)],
-                            condition=m.key.exists() & (m.next_due_at > 0))
+                item.update(
+                    actions=[*base, m.next_due_at.set(when)],
+                    condition=m.key.exists() & (m.next_due_at > 0),
+                )
                 return
             except UpdateError as exc:
                 if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":

