@@ -91,7 +91,7 @@ $(addprefix bench-,$(BENCHES)): bench-%:
 bench: $(addprefix bench-,$(BENCHES))
 
 demo:
-	$(BIN)/tagpilot demo
+	$(PY) demo/run.py
 
 clean:
 	rm -rf .aws-sam .mypy_cache .ruff_cache .pytest_cache
