@@ -45,7 +45,7 @@ def record_outcomes(metrics: Any, logger: Any, outcomes: Iterable[Outcome]) -> N
                 "ready": out.ready,
                 "reason": out.reason,
                 "skipped": out.skipped,
-                "message": out.message,
+                "detail": out.message,
             },
         )
         if out.skipped:
