@@ -93,10 +93,16 @@ class TagStore:
         blob = zlib.compress(tags_json(tags), 6)
         parts = [blob[i : i + CHUNK_BYTES] for i in range(0, len(blob), CHUNK_BYTES)] or [b""]
         try:
-            existing = {
-                int(i.chunk)
-                for i in self._model.query(repo_key, attributes_to_get=["repo", "chunk"])
-            }
+            # Readers ignore chunks of another revision, so leftovers are harmless; they are
+            # only cleaned up when a previous list exists (a first scan has nothing to clean).
+            existing = (
+                set()
+                if previous_revision is None
+                else {
+                    int(i.chunk)
+                    for i in self._model.query(repo_key, attributes_to_get=["repo", "chunk"])
+                }
+            )
             with self._model.batch_write() as batch:
                 for n, part in enumerate(parts):
                     batch.save(
