@@ -119,14 +119,31 @@ def tagpilot(*args: str, env: dict[str, str]) -> str:
 
 
 def git_log(server: GitServer) -> str:
-    return subprocess.run(["git", "--git-dir", str(server.repo_path("fleet.git")), "log", "-1",
-                           "--format=%h %an: %B", "-p", "--stat", "main"],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [
+            "git",
+            "--git-dir",
+            str(server.repo_path("fleet.git")),
+            "log",
+            "-1",
+            "--format=%h %an: %B",
+            "-p",
+            "--stat",
+            "main",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def head(server: GitServer) -> str:
-    return subprocess.run(["git", "--git-dir", str(server.repo_path("fleet.git")), "rev-parse", "main"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "--git-dir", str(server.repo_path("fleet.git")), "rev-parse", "main"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 def main() -> int:
@@ -138,10 +155,17 @@ def main() -> int:
             image = f"{registry.host}/demo/app"
             say(f"registry on {registry.url}: pushing {image} tags 1.0.0, 1.1.0, 1.1.0.sig")
             push_image(registry.url, "demo/app", ["1.0.0", "1.1.0", "1.1.0.sig"])
-            git.create_repo("fleet.git", {"deploy/app.yaml": DEPLOYMENT.format(image=image).encode()})
-            say(f"git server: {git.url_for('fleet.git')} with deploy/app.yaml marked for flux-system:app")
+            git.create_repo(
+                "fleet.git", {"deploy/app.yaml": DEPLOYMENT.format(image=image).encode()}
+            )
+            say(
+                f"git server: {git.url_for('fleet.git')} "
+                "with deploy/app.yaml marked for flux-system:app"
+            )
             manifests = work / "manifests.yaml"
-            manifests.write_text(MANIFESTS.format(image=image, git_url=git.url_for("fleet.git"), token=TOKEN))
+            manifests.write_text(
+                MANIFESTS.format(image=image, git_url=git.url_for("fleet.git"), token=TOKEN)
+            )
             say("apply the Flux manifests (starts the local stack on first use)")
             tagpilot("apply", "-f", str(manifests), env=env)
             say("scan the registry; the policy is evaluated right after")
@@ -153,18 +177,32 @@ def main() -> int:
             tagpilot("get", "image", "update", "-n", "flux-system", env=env)
             print(git_log(git))
 
-            say("webhook path: push 1.2.0, deliver the registry's notification, wait for the commit")
+            say(
+                "webhook path: push 1.2.0, deliver the registry's notification, wait for the commit"
+            )
             port = 19292
-            serve = subprocess.Popen([TAGPILOT, "serve", "--port", str(port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            hook = json.loads(tagpilot("get", "receiver", "registry", "-n", "flux-system", "-o", "json",
-                                       env=env))["status"]["webhookPath"]
+            serve = subprocess.Popen(
+                [TAGPILOT, "serve", "--port", str(port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            hook = json.loads(
+                tagpilot("get", "receiver", "registry", "-n", "flux-system", "-o", "json", env=env)
+            )["status"]["webhookPath"]
             before = head(git)
             _wait_port(port)
             started = time.monotonic()
             push_image(registry.url, "demo/app", ["1.2.0"])
-            answer = requests.post(f"http://127.0.0.1:{port}{hook}", timeout=10,
-                                   json={"events": [{"action": "push", "target": {"repository": "demo/app", "tag": "1.2.0"}}]})
+            answer = requests.post(
+                f"http://127.0.0.1:{port}{hook}",
+                timeout=10,
+                json={
+                    "events": [
+                        {"action": "push", "target": {"repository": "demo/app", "tag": "1.2.0"}}
+                    ]
+                },
+            )
             print(f"POST /hook/<digest> -> {answer.status_code}")
             while head(git) == before and time.monotonic() - started < 60:
                 time.sleep(0.2)
@@ -172,7 +210,10 @@ def main() -> int:
                 raise SystemExit("no commit within 60 s of the webhook")
             print(f"commit visible {time.monotonic() - started:.2f} s after the push")
             print(git_log(git))
-            say("done: tagpilot picked the tags Flux would pick and wrote the commits Flux would write")
+            say(
+                "done: tagpilot picked the tags Flux would pick "
+                "and wrote the commits Flux would write"
+            )
             return 0
     finally:
         if serve is not None:

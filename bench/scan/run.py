@@ -44,7 +44,9 @@ def count_dynamodb_calls() -> Counter[str]:
     def counting(self: Any, operation_name: str, operation_kwargs: dict[str, Any]) -> Any:
         calls[operation_name] += 1
         if operation_name == "BatchWriteItem":
-            calls["items:BatchWriteItem"] += sum(len(v) for v in operation_kwargs["RequestItems"].values())
+            calls["items:BatchWriteItem"] += sum(
+                len(v) for v in operation_kwargs["RequestItems"].values()
+            )
         return original(self, operation_name, operation_kwargs)
 
     Connection._make_api_call = counting  # type: ignore[method-assign]
@@ -54,7 +56,6 @@ def count_dynamodb_calls() -> Counter[str]:
 def build_app(endpoint: str, home: Path) -> Any:
     import boto3
     from moto import mock_aws
-
     from tagpilot.config import Settings
     from tagpilot.registry.client import RegistryClient
     from tagpilot.registry.ecr import EcrCredentialProvider
@@ -67,13 +68,20 @@ def build_app(endpoint: str, home: Path) -> Any:
     from tagpilot.store.tags import TagStore
 
     mock_aws().start()
-    settings = Settings(dynamodb_endpoint=endpoint, access_key_id="bench", secret_access_key="bench", home=home)
+    settings = Settings(
+        dynamodb_endpoint=endpoint, access_key_id="bench", secret_access_key="bench", home=home
+    )
     models = build_models(settings)
     create_tables(models)
     return App(
-        settings=settings, objects=ObjectStore(models, derive=derive_index_attributes), tags=TagStore(models),
-        leases=LeaseStore(models), secrets=SecretStore(boto3.client("secretsmanager", region_name="us-east-1"), "b/"),
-        registry=RegistryClient(requests.Session()), scan_queue=MemoryQueue(), automation_queue=MemoryQueue(),
+        settings=settings,
+        objects=ObjectStore(models, derive=derive_index_attributes),
+        tags=TagStore(models),
+        leases=LeaseStore(models),
+        secrets=SecretStore(boto3.client("secretsmanager", region_name="us-east-1"), "b/"),
+        registry=RegistryClient(requests.Session()),
+        scan_queue=MemoryQueue(),
+        automation_queue=MemoryQueue(),
         ecr=EcrCredentialProvider(client_factory=lambda r: boto3.client("ecr", region_name=r)),
     )
 
@@ -105,22 +113,40 @@ def main() -> int:
     try:
         with RegistryServer() as registry:
             push_image(registry.url, "bench/app", ["0.0.0"])
-            seed_tags(registry, "bench/app", [f"1.{i // 100}.{i % 100}" for i in range(TAGS - 1)], "0.0.0")
+            seed_tags(
+                registry, "bench/app", [f"1.{i // 100}.{i % 100}" for i in range(TAGS - 1)], "0.0.0"
+            )
             session = requests.Session()
-            listed = session.get(f"{registry.url}/v2/bench/app/tags/list", timeout=30).json()["tags"]
+            listed = session.get(f"{registry.url}/v2/bench/app/tags/list", timeout=30).json()[
+                "tags"
+            ]
             assert len(listed) == TAGS, len(listed)
             plain, plain_peak = measure(
-                lambda: session.get(f"{registry.url}/v2/bench/app/tags/list", timeout=30).json(), ROUNDS)
+                lambda: session.get(f"{registry.url}/v2/bench/app/tags/list", timeout=30).json(),
+                ROUNDS,
+            )
             app = build_app(f"http://127.0.0.1:{port}", home)
             calls = count_dynamodb_calls()
             results: dict[str, Any] = {}
             firsts, first_writes, first_peak = [], [], 0
             for n in range(ROUNDS + 1):
                 name = f"first-{n}"
-                app.objects.apply(Resource("image.toolkit.fluxcd.io/v1", "ImageRepository", name, "bench",
-                                           spec={"image": f"{registry.host}/bench/app", "interval": "5m",
-                                                 "insecure": True}))
-                app.objects.claim("ImageRepository", f"bench/{name}", now=time.time(), hold_seconds=300)
+                app.objects.apply(
+                    Resource(
+                        "image.toolkit.fluxcd.io/v1",
+                        "ImageRepository",
+                        name,
+                        "bench",
+                        spec={
+                            "image": f"{registry.host}/bench/app",
+                            "interval": "5m",
+                            "insecure": True,
+                        },
+                    )
+                )
+                app.objects.claim(
+                    "ImageRepository", f"bench/{name}", now=time.time(), hold_seconds=300
+                )
                 calls.clear()
                 traced = n == ROUNDS
                 if traced:
@@ -138,7 +164,9 @@ def main() -> int:
             for n in range(ROUNDS + 1):
                 traced = n == ROUNDS
                 app.objects.request_reconcile("ImageRepository", "bench", "first-0", f"r{n}")
-                app.objects.claim("ImageRepository", "bench/first-0", now=time.time(), hold_seconds=300)
+                app.objects.claim(
+                    "ImageRepository", "bench/first-0", now=time.time(), hold_seconds=300
+                )
                 calls.clear()
                 if traced:
                     tracemalloc.start()
@@ -155,14 +183,26 @@ def main() -> int:
             base = statistics.median(plain)
             results = {
                 "tags": TAGS,
-                "plain_listing": {"best_s": min(plain), "median_s": base, "peak_mib": plain_peak / 2**20},
-                "first_scan": {"best_s": min(firsts), "median_s": statistics.median(firsts),
-                               "peak_mib": first_peak / 2**20, "dynamodb_calls": first_writes[-1],
-                               "ratio_to_listing": statistics.median(firsts) / base},
-                "unchanged_rescan": {"best_s": min(rescans), "median_s": statistics.median(rescans),
-                                     "peak_mib": rescan_peak / 2**20, "dynamodb_calls": rescan_writes[-1],
-                                     "tag_items_written": max(tag_items),
-                                     "ratio_to_listing": statistics.median(rescans) / base},
+                "plain_listing": {
+                    "best_s": min(plain),
+                    "median_s": base,
+                    "peak_mib": plain_peak / 2**20,
+                },
+                "first_scan": {
+                    "best_s": min(firsts),
+                    "median_s": statistics.median(firsts),
+                    "peak_mib": first_peak / 2**20,
+                    "dynamodb_calls": first_writes[-1],
+                    "ratio_to_listing": statistics.median(firsts) / base,
+                },
+                "unchanged_rescan": {
+                    "best_s": min(rescans),
+                    "median_s": statistics.median(rescans),
+                    "peak_mib": rescan_peak / 2**20,
+                    "dynamodb_calls": rescan_writes[-1],
+                    "tag_items_written": max(tag_items),
+                    "ratio_to_listing": statistics.median(rescans) / base,
+                },
             }
     finally:
         ddb.terminate()
@@ -174,7 +214,10 @@ def main() -> int:
         r = results[key]
         ratio = r.get("ratio_to_listing", 1.0)
         ops = ", ".join(f"{k} {v}" for k, v in sorted(r.get("dynamodb_calls", {}).items())) or "-"
-        print(f"| {key} | {r['best_s']:.3f} | {r['median_s']:.3f} | {ratio:.2f} | {r['peak_mib']:.1f} | {ops} |")
+        print(
+            f"| {key} | {r['best_s']:.3f} | {r['median_s']:.3f} | {ratio:.2f} "
+            f"| {r['peak_mib']:.1f} | {ops} |"
+        )
     print(f"unchanged rescan tag items written: {results['unchanged_rescan']['tag_items_written']}")
     return 0
 

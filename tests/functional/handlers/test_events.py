@@ -14,13 +14,13 @@ from typing import Any
 import boto3
 import pytest
 from ruamel.yaml import YAML
-
 from tagpilot.api.loader import load
 from tagpilot.api.resource import Resource
 from tagpilot.receiver.gcr import GcrTokenVerifier
 from tagpilot.reconcile.apply import apply_documents
 from tagpilot.runtime.lambda_support import use_app
 from tagpilot.runtime.queues import SqsQueue
+
 from tests.conftest import EVENTS, load_event
 
 pytestmark = pytest.mark.functional
@@ -45,7 +45,9 @@ class Context:
 
 
 def handler(name: str) -> Any:
-    spec = importlib.util.spec_from_file_location(f"functions_{name}_app", ROOT / "functions" / name / "app.py")
+    spec = importlib.util.spec_from_file_location(
+        f"functions_{name}_app", ROOT / "functions" / name / "app.py"
+    )
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -53,7 +55,9 @@ def handler(name: str) -> Any:
 
 
 def samples() -> list[str]:
-    return sorted(p.name for p in EVENTS.glob("*.json") if any(p.name.startswith(k) for k in HANDLERS))
+    return sorted(
+        p.name for p in EVENTS.glob("*.json") if any(p.name.startswith(k) for k in HANDLERS)
+    )
 
 
 def test_every_event_file_has_a_handler() -> None:
@@ -67,7 +71,9 @@ def wired(app: Any) -> Any:
     """The test App with real SQS queues (moto), every sample Receiver, and matching objects."""
     sqs = boto3.client("sqs", region_name="us-east-1")
     scan_url = sqs.create_queue(QueueName="scan")["QueueUrl"]
-    auto_url = sqs.create_queue(QueueName="automation.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    auto_url = sqs.create_queue(QueueName="automation.fifo", Attributes={"FifoQueue": "true"})[
+        "QueueUrl"
+    ]
     app.scan_queue = SqsQueue(sqs, scan_url)
     app.automation_queue = SqsQueue(sqs, auto_url)
     app.extras["sqs"] = (sqs, scan_url, auto_url)
@@ -76,13 +82,39 @@ def wired(app: Any) -> Any:
     for doc in YAML(typ="safe").load_all((EVENTS / "receivers.yaml").read_text()):
         for res in (doc.get("spec") or {}).get("resources") or []:
             labels.update(res.get("matchLabels") or {})
-    app.objects.apply(Resource("image.toolkit.fluxcd.io/v1", "ImageRepository", "app", "apps",
-                               spec={"image": ECR_IMAGE, "interval": "5m", "provider": "aws"}, labels=labels))
-    app.objects.apply(Resource("image.toolkit.fluxcd.io/v1", "ImageUpdateAutomation", "apps", "apps", spec={
-        "interval": "5m", "sourceRef": {"kind": "GitRepository", "name": "fleet"},
-        "git": {"commit": {"author": {"email": "bot@example.com"}}}, "update": {"path": "."}}))
-    app.objects.apply(Resource("image.toolkit.fluxcd.io/v1", "ImagePolicy", "app", "apps", spec={
-        "imageRepositoryRef": {"name": "app"}, "policy": {"semver": {"range": "1.x"}}}))
+    app.objects.apply(
+        Resource(
+            "image.toolkit.fluxcd.io/v1",
+            "ImageRepository",
+            "app",
+            "apps",
+            spec={"image": ECR_IMAGE, "interval": "5m", "provider": "aws"},
+            labels=labels,
+        )
+    )
+    app.objects.apply(
+        Resource(
+            "image.toolkit.fluxcd.io/v1",
+            "ImageUpdateAutomation",
+            "apps",
+            "apps",
+            spec={
+                "interval": "5m",
+                "sourceRef": {"kind": "GitRepository", "name": "fleet"},
+                "git": {"commit": {"author": {"email": "bot@example.com"}}},
+                "update": {"path": "."},
+            },
+        )
+    )
+    app.objects.apply(
+        Resource(
+            "image.toolkit.fluxcd.io/v1",
+            "ImagePolicy",
+            "app",
+            "apps",
+            spec={"imageRepositoryRef": {"name": "app"}, "policy": {"semver": {"range": "1.x"}}},
+        )
+    )
     apply_documents(app, docs)
     gcr = load_event("webhook-gcr-insert.json")
     jwks = json.loads((EVENTS / "gcr-jwks.json").read_text())
@@ -134,7 +166,9 @@ def test_ecr_push_requests_scan_once_per_event(wired: Any) -> None:
 
 
 def test_ecr_push_without_tag_still_scans(wired: Any) -> None:
-    assert handler("ecr_events")(load_event("ecr-push-no-tag.json"), Context()) == {"scansRequested": ["apps/app"]}
+    assert handler("ecr_events")(load_event("ecr-push-no-tag.json"), Context()) == {
+        "scansRequested": ["apps/app"]
+    }
 
 
 def test_ecr_delete_is_ignored(wired: Any) -> None:
@@ -152,7 +186,9 @@ def test_dispatcher_schedule_queues_due_objects(wired: Any) -> None:
 def test_dispatcher_stream_dispatches_changed_object(wired: Any) -> None:
     result = handler("dispatcher")(load_event("dynamodb-stream-spec-changed.json"), Context())
     assert result == {"batchItemFailures": []}
-    assert queued(wired, 0) == [{"kind": "ImageRepository", "namespace": "apps", "name": "app", "reason": "changed"}]
+    assert queued(wired, 0) == [
+        {"kind": "ImageRepository", "namespace": "apps", "name": "app", "reason": "changed"}
+    ]
 
 
 def test_scan_sample_records_registry_failure_in_status(wired: Any) -> None:
@@ -172,11 +208,25 @@ def test_scan_fails_the_record_on_a_bad_message(wired: Any) -> None:
 
 
 def test_automation_sample_reports_missing_git_repository(wired: Any) -> None:
-    wired.objects.apply(Resource("image.toolkit.fluxcd.io/v1", "ImageUpdateAutomation", "app", "apps", spec={
-        "interval": "5m", "sourceRef": {"kind": "GitRepository", "name": "fleet"},
-        "git": {"commit": {"author": {"email": "bot@example.com"}}}, "update": {"path": "."}}))
+    wired.objects.apply(
+        Resource(
+            "image.toolkit.fluxcd.io/v1",
+            "ImageUpdateAutomation",
+            "app",
+            "apps",
+            spec={
+                "interval": "5m",
+                "sourceRef": {"kind": "GitRepository", "name": "fleet"},
+                "git": {"commit": {"author": {"email": "bot@example.com"}}},
+                "update": {"path": "."},
+            },
+        )
+    )
     result = handler("automation")(load_event("sqs-automation-run.json"), Context())
     assert result == {"batchItemFailures": []}
     obj = wired.objects.require("ImageUpdateAutomation", "apps", "app")
     ready = next(c for c in obj.status["conditions"] if c["type"] == "Ready")
-    assert (ready["reason"], ready["message"]) == ("SourceManagerFailed", "failed to get GitRepository 'apps/fleet': not found")
+    assert (ready["reason"], ready["message"]) == (
+        "SourceManagerFailed",
+        "failed to get GitRepository 'apps/fleet': not found",
+    )
