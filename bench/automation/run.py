@@ -114,7 +114,8 @@ def main() -> int:
     print("|---|---:|---:|---:|---:|")
     print(
         f"| fetch + setters + commit + push | {result['tagpilot_update_s']:.2f} | "
-        f"{result['git_update_s']:.2f} (git clone+edit+commit+push) | {result['update_ratio']:.2f} | "
+        f"{result['git_update_s']:.2f} (git clone+edit+commit+push) | "
+        f"{result['update_ratio']:.2f} | "
         f"{result['tagpilot_update_peak_rss_mb']:.0f} MB |"
     )
     print(
