@@ -15,9 +15,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from tagpilot.reconcile import runner
-from tagpilot.runtime.lambda_support import current_app, record_outcomes
-from tagpilot.runtime.queues import WorkItem
+from tagpilot.runtime.lambda_support import run_work_record
 
 logger = Logger()
 metrics = Metrics()
@@ -25,8 +23,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def record_handler(record: SQSRecord) -> None:
-    outcomes = runner.run(current_app(), WorkItem.from_body(record.body))
-    record_outcomes(metrics, logger, outcomes)
+    run_work_record(record.body, metrics, logger)
 
 
 @logger.inject_lambda_context

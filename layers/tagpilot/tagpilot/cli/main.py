@@ -49,13 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"tagpilot.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"tagpilot.cli.{name}":
-                raise
-            continue
-        module.add_parser(subparsers)
+        importlib.import_module(f"tagpilot.cli.{name}").add_parser(subparsers)
     return parser
 
 

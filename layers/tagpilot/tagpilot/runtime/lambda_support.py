@@ -32,6 +32,14 @@ def use_app(app: Any) -> None:
     _APP = app
 
 
+def run_work_record(body: str, metrics: Any, logger: Any) -> None:
+    """Handle one queue message (scan or automation worker): reconcile, then log and measure."""
+    from tagpilot.reconcile import runner
+    from tagpilot.runtime.queues import WorkItem
+
+    record_outcomes(metrics, logger, runner.run(current_app(), WorkItem.from_body(body)))
+
+
 def record_outcomes(metrics: Any, logger: Any, outcomes: Iterable[Outcome]) -> None:
     """Emit one log line and the metrics of each outcome (names and numbers only)."""
     from aws_lambda_powertools.metrics import MetricUnit
