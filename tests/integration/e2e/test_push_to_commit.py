@@ -75,3 +75,47 @@ def test_webhook_push_becomes_commit(app: Any, tmp_path) -> None:
         worker.tick()
         auto = app.objects.require("ImageUpdateAutomation", "flux-system", "app")
         assert auto.status["lastPushCommit"] == before, "nothing changed: no second commit"
+
+
+def test_one_writer_per_branch(app: Any, tmp_path) -> None:
+    """While another run holds the branch lease, a run is deferred (no commit, no failure);
+    a burst of policy changes then lands as a single commit."""
+    with RegistryServer() as registry, GitServer() as git:
+        image = f"{registry.host}/demo/app"
+        push_image(registry.url, "demo/app", ["1.0.0"])
+        git.create_repo("fleet.git", {"deploy/app.yaml": DEPLOYMENT.format(image=image).encode()})
+        manifests = tmp_path / "m.yaml"
+        manifests.write_text(
+            MANIFESTS.format(image=image, git_url=git.url_for("fleet.git"), token=TOKEN)
+        )
+        apply_documents(app, load([str(manifests)]))
+        from tagpilot.reconcile import automation, imagerepository
+
+        imagerepository.reconcile(app, "flux-system", "app")
+        from tagpilot.reconcile import imagepolicy
+
+        imagepolicy.reconcile(app, "flux-system", "app")
+        lease = f"git:{git.url_for('fleet.git')}#main"
+        assert app.leases.acquire(lease, "someone-else", 60)
+        out = automation.reconcile(app, "flux-system", "app")
+        assert out.skipped == "another run holds the branch"
+        assert "1.0.0 #" in show(git, "main:deploy/app.yaml")
+        app.leases.release(lease, "someone-else")
+
+        commits_before = show(git, "main").splitlines()[0]
+        for tag in ("1.1.0", "1.2.0", "1.3.0"):
+            push_image(registry.url, "demo/app", [tag])
+            app.objects.request_reconcile("ImageRepository", "flux-system", "app", tag)
+            imagerepository.reconcile(app, "flux-system", "app")
+            imagepolicy.reconcile(app, "flux-system", "app")
+        assert automation.reconcile(app, "flux-system", "app").ready == "True"
+        assert automation.reconcile(app, "flux-system", "app").ready == "True"
+        log = subprocess.run(
+            ["git", "--git-dir", str(git.repo_path("fleet.git")), "log", "--format=%s", "main"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        assert len(log) == 2, log  # the initial commit and exactly one automation commit
+        assert f"image: {image}:1.3.0 # " in show(git, "main:deploy/app.yaml")
+        assert commits_before != show(git, "main").splitlines()[0]
