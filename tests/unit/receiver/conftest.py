@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +17,8 @@ from ruamel.yaml import YAML
 from tagpilot.receiver.gcr import GcrTokenVerifier
 from tagpilot.receiver.manifest import Receiver, parse_receiver, secret_values
 from tagpilot.receiver.request import Headers, WebhookRequest, from_apigw_v2
+
+from events.make_webhook_events import seeded_rsa_key
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 
@@ -106,46 +107,6 @@ def sample_gcr_verifier(samples: dict[str, Sample]) -> GcrTokenVerifier:
     return GcrTokenVerifier(lambda url: jwks, clock=lambda: now)
 
 
-def _probable_prime(n: int, rng: random.Random) -> bool:
-    if n % 2 == 0 or n % 3 == 0:
-        return False
-    d, r = n - 1, 0
-    while d % 2 == 0:
-        d, r = d // 2, r + 1
-    for _ in range(32):
-        x = pow(rng.randrange(2, n - 1), d, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(r - 1):
-            x = pow(x, 2, n)
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
-
-
-def seeded_rsa_key(seed: str, bits: int = 1024) -> rsa.RSAPrivateKey:
-    """A deterministic RSA key (tests must not depend on unseeded randomness)."""
-    rng = random.Random(seed)
-    primes: list[int] = []
-    while len(primes) < 2:
-        candidate = rng.getrandbits(bits // 2) | (3 << (bits // 2 - 2)) | 1
-        if (candidate - 1) % 65537 and _probable_prime(candidate, rng):
-            primes.append(candidate)
-    p, q = primes
-    d = pow(65537, -1, (p - 1) * (q - 1))
-    return rsa.RSAPrivateNumbers(
-        p,
-        q,
-        d,
-        rsa.rsa_crt_dmp1(d, p),
-        rsa.rsa_crt_dmq1(d, q),
-        rsa.rsa_crt_iqmp(p, q),
-        rsa.RSAPublicNumbers(65537, p * q),
-    ).private_key()
-
-
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -183,7 +144,10 @@ class JwtFactory:
 
 @pytest.fixture(scope="session")
 def rsa_keys() -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
-    return seeded_rsa_key("tagpilot-tests/google"), seeded_rsa_key("tagpilot-tests/attacker")
+    return (
+        seeded_rsa_key("tagpilot-tests/google", bits=1024),
+        seeded_rsa_key("tagpilot-tests/attacker", bits=1024),
+    )
 
 
 @pytest.fixture

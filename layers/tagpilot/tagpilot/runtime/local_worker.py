@@ -32,15 +32,7 @@ class LocalWorker:
                         outcomes.append(outcome)
                         if self._on_outcome is not None:
                             self._on_outcome(outcome)
-            if len(self.app.automation_queue):
-                outcomes += self._drain_automations()
             return outcomes
-
-    def _drain_automations(self) -> list[Outcome]:
-        outcomes: list[Outcome] = []
-        while (item := self.app.automation_queue.take()) is not None:
-            outcomes += runner.run(self.app, item)
-        return outcomes
 
     def run_forever(self, stop: threading.Event, period: float = 1.0) -> None:
         while not stop.is_set():

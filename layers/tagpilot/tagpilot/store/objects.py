@@ -135,10 +135,13 @@ class ObjectStore:
     @_wrap("apply object")
     def apply(self, resource: Resource) -> ApplyOutcome:
         """Create or update metadata and spec; bump the generation only on a spec change."""
-        current = self.get(resource.kind, resource.namespace, resource.name)
+        try:
+            old_item = self._model.get(resource.kind, resource.key, consistent_read=True)
+        except DoesNotExist:
+            old_item = None
         digest = resource.spec_digest()
         derived = self._derive(resource)
-        if current is None:
+        if old_item is None:
             item = self._model(resource.kind, resource.key)
             item.api_version = resource.api_version
             item.namespace = resource.namespace
@@ -162,10 +165,8 @@ class ObjectStore:
                         f"{resource.kind} {resource.key} was created concurrently"
                     ) from exc
                 raise
-            return ApplyOutcome(
-                self.require(resource.kind, resource.namespace, resource.name), "created"
-            )
-        old_item = self._model.get(resource.kind, resource.key, consistent_read=True)
+            return ApplyOutcome(_to_resource(item), "created")
+        current = _to_resource(old_item)
         spec_changed = old_item.spec_digest != digest
         meta_changed = (
             current.labels != resource.labels
@@ -197,9 +198,7 @@ class ObjectStore:
                     f"{resource.kind} {resource.key} changed concurrently; retry"
                 ) from exc
             raise
-        return ApplyOutcome(
-            self.require(resource.kind, resource.namespace, resource.name), "configured"
-        )
+        return ApplyOutcome(_to_resource(old_item), "configured")  # update() returns ALL_NEW
 
     def _schedule_actions(self, resource: Resource, *, due_now: bool) -> builtins.list[Any]:
         m = self._model
