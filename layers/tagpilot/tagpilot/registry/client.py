@@ -18,6 +18,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
 
 import requests
@@ -133,12 +134,27 @@ class RegistryClient:
             raise MalformedResponseError(f"HEAD {url}: invalid Docker-Content-Digest '{digest}'")
         return digest
 
+    def call(
+        self, name: ImageName, auth: RegistryAuth, timeout: float, *, push: bool = False
+    ) -> RegistryCall:
+        """An authorized conversation with ``name``'s repository (used by :mod:`.content`).
+
+        ``push`` asks for the ``pull,push`` scope in token requests.
+        """
+        return RegistryCall(self, name, auth, Deadline(timeout, self._clock), push=push)
+
 
 class _Call:
     """Authorization state of one operation (one listing or one digest lookup)."""
 
     def __init__(
-        self, client: RegistryClient, name: ImageName, auth: RegistryAuth, deadline: Deadline
+        self,
+        client: RegistryClient,
+        name: ImageName,
+        auth: RegistryAuth,
+        deadline: Deadline,
+        *,
+        push: bool = False,
     ) -> None:
         self._client = client
         self._auth = auth
@@ -149,7 +165,8 @@ class _Call:
             self._session = client._tls_sessions.get(auth.tls)
         self._basic = _basic_credentials(name, auth)
         deadline.remaining(f"credentials for {name.registry}")
-        self._scopes = [f"repository:{name.repository}:pull"]
+        actions = "pull,push" if push else "pull"
+        self._scopes = [f"repository:{name.repository}:{actions}"]
         self._identity = _identity(self._basic, auth.identity_token)
         self._proxies = auth.proxies()
         self._authorization: str | None = None
@@ -160,9 +177,13 @@ class _Call:
         else:
             self._preempt(client.token_cache.challenge(self.origin))
 
-    def request(self, method: str, url: str, accept: str) -> requests.Response:
-        """Send; on a first ``401`` answer the challenge and send once more."""
-        response = self._send(method, url, accept)
+    def request(self, method: str, url: str, accept: str, **kwargs: Any) -> requests.Response:
+        """Send; on a first ``401`` answer the challenge and send once more.
+
+        ``kwargs`` go to ``requests`` (``data``, ``stream``, extra ``headers``); a body is sent
+        again after a challenge, so it must be bytes, not a stream.
+        """
+        response = self._send(method, url, accept, **kwargs)
         if response.status_code != 401 or self._fresh or not self._same_origin(url):
             return response
         challenge = _pick(parse_www_authenticate(response.headers.get("WWW-Authenticate", "")))
@@ -179,10 +200,10 @@ class _Call:
             return response
         self._fresh = True
         response.close()
-        return self._send(method, url, accept)
+        return self._send(method, url, accept, **kwargs)
 
-    def _send(self, method: str, url: str, accept: str) -> requests.Response:
-        headers = {"Accept": accept}
+    def _send(self, method: str, url: str, accept: str, **kwargs: Any) -> requests.Response:
+        headers = {"Accept": accept, **kwargs.pop("headers", {})}
         if self._authorization is not None and self._same_origin(url):
             headers["Authorization"] = self._authorization
         # Redirects are followed (requests drops Authorization when the host changes).
@@ -193,6 +214,7 @@ class _Call:
             deadline=self._deadline,
             headers=headers,
             proxies=self._proxies,
+            **kwargs,
         )
 
     def _same_origin(self, url: str) -> bool:
@@ -240,6 +262,9 @@ class _Call:
     def _key(self, challenge: Challenge) -> TokenKey:
         scope = " ".join(self._token_scopes(challenge))
         return TokenKey(challenge.get("realm"), challenge.get("service"), scope, self._identity)
+
+
+RegistryCall = _Call
 
 
 def _basic_credentials(name: ImageName, auth: RegistryAuth) -> BasicCredentials | None:

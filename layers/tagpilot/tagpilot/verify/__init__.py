@@ -1,0 +1,1 @@
+"""Signature verification of OCI artifacts and images (cosign)."""

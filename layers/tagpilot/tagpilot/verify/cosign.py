@@ -1,0 +1,278 @@
+"""Verify cosign signatures of an image or artifact, as source-controller does.
+
+Signatures of ``sha256:<hex>`` live in the same repository under the tag ``sha256-<hex>.sig``:
+an OCI manifest with one layer per signature; the layer blob is the simple-signing payload and
+the annotation ``dev.cosignproject.cosign/signature`` its base64 signature (reference §6.1).
+
+Public keys (§6.2): every ``*.pub`` entry of the secret is tried (PEM ``PUBLIC KEY`` or PKCS#1
+``RSA PUBLIC KEY``: ECDSA with SHA-256, RSA PKCS#1 v1.5 SHA-256, Ed25519); one key verifying one
+signature suffices. Unlike Flux (which sets no claim verifier) the payload must also name the
+artifact's digest in ``critical.image.docker-manifest-digest``, as the cosign CLI requires: a
+signature moved to another ``.sig`` tag does not verify.
+
+Keyless verification (§6.3) is not available yet: without keys the result says so.
+
+Example
+-------
+>>> result = verify_image(client, parse_image_reference("ghcr.io/org/app"), digest,
+...                       auth=RegistryAuth.anonymous(), keys={"cosign.pub": pem})
+... # doctest: +SKIP
+>>> result.verified, result.message  # doctest: +SKIP
+(True, 'verified signature of ...')
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+
+from tagpilot.errors import TagpilotError
+from tagpilot.registry.auth import RegistryAuth
+from tagpilot.registry.client import RegistryClient
+from tagpilot.registry.content import Manifest, get_blob, get_manifest, is_digest
+from tagpilot.registry.errors import ManifestNotFoundError, RegistryError
+from tagpilot.registry.names import ImageName
+
+SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
+CERTIFICATE_ANNOTATION = "dev.sigstore.cosign/certificate"
+CHAIN_ANNOTATION = "dev.sigstore.cosign/chain"
+BUNDLE_ANNOTATION = "dev.sigstore.cosign/bundle"
+SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"
+SIGNATURE_TYPE = "cosign container image signature"
+MAX_SIGNATURES = 1000
+MAX_PAYLOAD_BYTES = 1 << 20
+
+
+class VerificationError(TagpilotError):
+    """A signature could not be checked at all (bad key, bad trust root, registry failure)."""
+
+
+@dataclass(frozen=True)
+class OIDCIdentity:
+    """One ``matchOIDCIdentity`` entry: regexps searched (unanchored) in the certificate."""
+
+    issuer: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """The outcome of :func:`verify_image`.
+
+    Attributes
+    ----------
+    verified:
+        A signature verified.
+    message:
+        Why not (Flux's error text), or what verified.
+    key:
+        The secret key name (key mode) or the certificate subject (keyless) that verified.
+    signatures:
+        How many signature layers the ``.sig`` manifest held.
+    """
+
+    verified: bool
+    message: str
+    key: str | None = None
+    signatures: int = 0
+
+
+@dataclass(frozen=True)
+class Signature:
+    """One signature layer: its payload bytes, raw signature and annotations."""
+
+    payload: bytes
+    signature: bytes
+    annotations: Mapping[str, str]
+
+
+def signature_tag(digest: str) -> str:
+    """``sha256:<hex>`` -> ``sha256-<hex>.sig``."""
+    return digest.replace(":", "-", 1) + ".sig"
+
+
+def simple_signing_payload(docker_reference: str, digest: str) -> bytes:
+    """The payload cosign signs (``sigstore/sigstore pkg/signature/payload``), compact JSON."""
+    body = {
+        "critical": {
+            "identity": {"docker-reference": docker_reference},
+            "image": {"docker-manifest-digest": digest},
+            "type": SIGNATURE_TYPE,
+        },
+        "optional": None,
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def load_public_keys(secret: Mapping[str, str | bytes]) -> list[tuple[str, Any]]:
+    """The ``*.pub`` entries of a secret, parsed, in name order.
+
+    Raises
+    ------
+    VerificationError
+        A ``.pub`` entry is not a PEM public key of a supported type (this aborts, as in Flux).
+    """
+    keys = []
+    for name in sorted(secret):
+        if not name.endswith(".pub"):
+            continue
+        value = secret[name]
+        data = value.encode() if isinstance(value, str) else value
+        try:
+            key = serialization.load_pem_public_key(data)
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            raise VerificationError(f"failed to load public key '{name}': {exc}") from None
+        if not isinstance(
+            key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
+        ):
+            raise VerificationError(f"failed to load public key '{name}': unsupported key type")
+        keys.append((name, key))
+    return keys
+
+
+def verify_image(
+    client: RegistryClient,
+    image: ImageName,
+    digest: str,
+    *,
+    auth: RegistryAuth,
+    timeout: float = 60.0,
+    keys: Mapping[str, str | bytes] | None = None,
+    identities: Sequence[OIDCIdentity] | None = None,
+    trusted_root: bytes | None = None,
+) -> VerificationResult:
+    """Verify the cosign signatures of ``image@digest``.
+
+    Parameters
+    ----------
+    client, auth, timeout:
+        How to reach the registry (signatures are read from the image's own repository).
+    digest:
+        ``sha256:<hex>`` of the manifest (or index) to verify.
+    keys:
+        Secret data; its ``*.pub`` entries are the public keys. ``None`` selects keyless.
+    identities:
+        Keyless only: accepted OIDC identities (empty or ``None``: any Fulcio identity).
+    trusted_root:
+        Keyless only: a Sigstore ``trusted_root.json`` instead of the public-good instance.
+
+    Returns
+    -------
+    VerificationResult
+        ``verified`` False with Flux's message when nothing verified; registry and key errors
+        are reported the same way, never raised.
+    """
+    ref = f"{image.canonical}@{digest}"
+    if not is_digest(digest):
+        return VerificationResult(False, f"invalid digest '{digest}'")
+    try:
+        signatures = list(_signatures(client, image, digest, auth, timeout))
+    except RegistryError as exc:
+        return VerificationResult(False, f"failed to fetch signatures for '{ref}': {exc}")
+    if keys is None:
+        return VerificationResult(
+            False, "keyless verification is not supported: set verify.secretRef to public keys"
+        )
+    try:
+        parsed = load_public_keys(keys)
+    except VerificationError as exc:
+        return VerificationResult(False, str(exc), signatures=len(signatures))
+    if not parsed:
+        return VerificationResult(False, "no public keys (*.pub) found in the verification secret")
+    for key_name, key in parsed:
+        for sig in signatures:
+            if _check(key, sig, digest):
+                return VerificationResult(
+                    True,
+                    f"verified with key '{key_name}'",
+                    key=key_name,
+                    signatures=len(signatures),
+                )
+    return VerificationResult(
+        False, f"no matching signatures were found for '{ref}'", signatures=len(signatures)
+    )
+
+
+def _signatures(
+    client: RegistryClient, image: ImageName, digest: str, auth: RegistryAuth, timeout: float
+) -> Iterator[Signature]:
+    try:
+        manifest = get_manifest(client, image, signature_tag(digest), auth, timeout)
+    except ManifestNotFoundError:
+        return
+    for layer in _signature_layers(manifest):
+        annotations = layer.get("annotations") or {}
+        encoded = annotations.get(SIGNATURE_ANNOTATION)
+        if not isinstance(encoded, str):
+            continue
+        try:
+            raw_sig = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        payload = get_blob(
+            client, image, str(layer.get("digest")), auth, timeout, max_size=MAX_PAYLOAD_BYTES
+        )
+        yield Signature(payload, raw_sig, dict(annotations))
+
+
+def _signature_layers(manifest: Manifest) -> list[dict[str, Any]]:
+    return manifest.layers[:MAX_SIGNATURES]
+
+
+def payload_digest(payload: bytes) -> str | None:
+    """``critical.image.docker-manifest-digest`` of a simple-signing payload, if well formed."""
+    try:
+        body = json.loads(payload)
+        critical = body["critical"]
+        if critical.get("type") != SIGNATURE_TYPE:
+            return None
+        value = critical["image"]["docker-manifest-digest"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _check(key: Any, sig: Signature, digest: str) -> bool:
+    if not verify_signature(key, sig.signature, sig.payload):
+        return False
+    if payload_digest(sig.payload) != digest:
+        return False
+    return _certificate_current(sig.annotations.get(CERTIFICATE_ANNOTATION))
+
+
+def verify_signature(key: Any, signature: bytes, payload: bytes) -> bool:
+    """One raw signature over ``payload`` with one public key (cosign's algorithms)."""
+    try:
+        if isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(signature, payload, ec.ECDSA(hashes.SHA256()))
+        elif isinstance(key, rsa.RSAPublicKey):
+            key.verify(signature, payload, padding.PKCS1v15(), hashes.SHA256())
+        elif isinstance(key, ed25519.Ed25519PublicKey):
+            key.verify(signature, payload)
+        else:
+            return False
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _certificate_current(pem: str | None) -> bool:
+    """A certificate attached to a key-verified layer must not have expired (cosign)."""
+    if not pem:
+        return True
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode())
+    except ValueError:
+        return False
+    now = datetime.now(UTC)
+    return cert.not_valid_before_utc <= now <= cert.not_valid_after_utc
