@@ -50,9 +50,11 @@ fmt:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# lint-imports: the import-linter contracts in pyproject.toml (layers import downward only).
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Every function has an app.py: explicit package bases make them functions.<name>.app instead of
 # colliding as "app"; MYPYPATH keeps the domain package named tagpilot.* (its strict overrides).

@@ -74,31 +74,8 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture
 def app(settings: Any, aws: None) -> Any:
-    """A fully wired App: DynamoDB Local for the store, moto for Secrets Manager, real HTTP."""
-    import boto3
-    import requests
-    from tagpilot.registry.client import RegistryClient
-    from tagpilot.registry.ecr import EcrCredentialProvider
-    from tagpilot.runtime.app import App, derive_index_attributes
-    from tagpilot.runtime.queues import MemoryQueue
-    from tagpilot.store.leases import LeaseStore
-    from tagpilot.store.models import build_models, create_tables
-    from tagpilot.store.objects import ObjectStore
-    from tagpilot.store.secrets import SecretStore
-    from tagpilot.store.tags import TagStore
+    """A fully wired App, by the handlers' own wiring (:func:`build_app`): DynamoDB Local for the
+    store, moto for Secrets Manager and ECR, in-process queues (local mode), real HTTP."""
+    from tagpilot.runtime.app import build_app
 
-    models = build_models(settings)
-    create_tables(models)
-    return App(
-        settings=settings,
-        objects=ObjectStore(models, derive=derive_index_attributes),
-        tags=TagStore(models),
-        leases=LeaseStore(models),
-        secrets=SecretStore(
-            boto3.client("secretsmanager", region_name="us-east-1"), settings.secrets_prefix
-        ),
-        registry=RegistryClient(requests.Session()),
-        scan_queue=MemoryQueue(),
-        automation_queue=MemoryQueue(),
-        ecr=EcrCredentialProvider(client_factory=lambda r: boto3.client("ecr", region_name=r)),
-    )
+    return build_app(settings)

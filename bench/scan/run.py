@@ -54,36 +54,16 @@ def count_dynamodb_calls() -> Counter[str]:
 
 
 def build_app(endpoint: str, home: Path) -> Any:
-    import boto3
+    """The handlers' wiring against DynamoDB Local, with moto for the AWS APIs."""
     from moto import mock_aws
     from tagpilot.config import Settings
-    from tagpilot.registry.client import RegistryClient
-    from tagpilot.registry.ecr import EcrCredentialProvider
-    from tagpilot.runtime.app import App, derive_index_attributes
-    from tagpilot.runtime.queues import MemoryQueue
-    from tagpilot.store.leases import LeaseStore
-    from tagpilot.store.models import build_models, create_tables
-    from tagpilot.store.objects import ObjectStore
-    from tagpilot.store.secrets import SecretStore
-    from tagpilot.store.tags import TagStore
+    from tagpilot.runtime import app
 
     mock_aws().start()
     settings = Settings(
         dynamodb_endpoint=endpoint, access_key_id="bench", secret_access_key="bench", home=home
     )
-    models = build_models(settings)
-    create_tables(models)
-    return App(
-        settings=settings,
-        objects=ObjectStore(models, derive=derive_index_attributes),
-        tags=TagStore(models),
-        leases=LeaseStore(models),
-        secrets=SecretStore(boto3.client("secretsmanager", region_name="us-east-1"), "b/"),
-        registry=RegistryClient(requests.Session()),
-        scan_queue=MemoryQueue(),
-        automation_queue=MemoryQueue(),
-        ecr=EcrCredentialProvider(client_factory=lambda r: boto3.client("ecr", region_name=r)),
-    )
+    return app.build_app(settings, create_tables=True)
 
 
 def measure(func: Any, rounds: int, *, memory: bool = True) -> tuple[list[float], int]:

@@ -19,7 +19,7 @@ from tagpilot.api.resource import Resource
 from tagpilot.receiver.gcr import GcrTokenVerifier
 from tagpilot.reconcile.apply import apply_documents
 from tagpilot.runtime.lambda_support import use_app
-from tagpilot.runtime.queues import SqsQueue
+from tagpilot.store.queues import SqsQueue
 
 from tests.conftest import EVENTS, load_event
 
@@ -76,7 +76,6 @@ def wired(app: Any) -> Any:
     ]
     app.scan_queue = SqsQueue(sqs, scan_url)
     app.automation_queue = SqsQueue(sqs, auto_url)
-    app.extras["sqs"] = (sqs, scan_url, auto_url)
     docs = [d for d in load([str(EVENTS / "receivers.yaml")])]
     labels: dict[str, str] = {}
     for doc in YAML(typ="safe").load_all((EVENTS / "receivers.yaml").read_text()):
@@ -119,15 +118,16 @@ def wired(app: Any) -> Any:
     gcr = load_event("webhook-gcr-insert.json")
     jwks = json.loads((EVENTS / "gcr-jwks.json").read_text())
     now = gcr["requestContext"]["timeEpoch"] / 1000
-    app.extras["gcr_verifier"] = GcrTokenVerifier(lambda url: jwks, clock=lambda: now)
+    app.gcr_verifier = GcrTokenVerifier(lambda url: jwks, clock=lambda: now)
     use_app(app)
     yield app
     use_app(None)
 
 
 def queued(app: Any, which: int) -> list[dict[str, Any]]:
-    sqs, *urls = app.extras["sqs"]
-    got = sqs.receive_message(QueueUrl=urls[which], MaxNumberOfMessages=10)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName=("scan", "automation.fifo")[which])["QueueUrl"]
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
     return [json.loads(m["Body"]) for m in got.get("Messages", [])]
 
 

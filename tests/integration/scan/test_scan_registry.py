@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from tagpilot.api.conditions import get as condition
 from tagpilot.reconcile import imagerepository, runner
-from tagpilot.runtime.queues import WorkItem
+from tagpilot.store.queues import WorkItem
 
 from tests.support.certs import generate_pki
 from tests.support.registry import RegistryServer, push_image

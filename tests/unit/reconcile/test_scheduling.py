@@ -13,7 +13,7 @@ from tagpilot.reconcile.common import backoff
 from tagpilot.reconcile.dispatch import keys_from_stream
 from tagpilot.reconcile.imagerepository import should_scan
 from tagpilot.registry.names import parse_image_reference
-from tagpilot.runtime.queues import MemoryQueue, WorkItem
+from tagpilot.store.queues import MemoryQueue, WorkItem
 from tagpilot.store.tags import revision_of, tags_json
 
 pytestmark = pytest.mark.unit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tagpilot.cli.common import (
     EXIT_FAILED,
@@ -18,6 +18,9 @@ from tagpilot.cli.common import (
     print_table,
     resolve_kind,
 )
+
+if TYPE_CHECKING:  # the CLI imports only the standard library at start-up
+    from tagpilot.reconcile.app import App
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,7 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.set_defaults(func=run)
 
 
-def _columns(kind: str, obj: Any, app: Any) -> list[str]:
+def _columns(kind: str, obj: Any, app: App) -> list[str]:
     from tagpilot.api.conditions import ready_summary
 
     ready, message = ready_summary(obj.status)

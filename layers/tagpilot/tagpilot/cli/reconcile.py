@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tagpilot.cli.common import (
     EXIT_FAILED,
@@ -23,6 +23,9 @@ from tagpilot.cli.common import (
     resolve_kind,
 )
 
+if TYPE_CHECKING:  # the CLI imports only the standard library at start-up
+    from tagpilot.reconcile.app import App
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = subparsers.add_parser("reconcile", help="reconcile an object now and wait for the result")
@@ -32,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.set_defaults(func=run)
 
 
-def request_and_wait(app: Any, kind: str, namespace: str, name: str, timeout: float) -> int:
+def request_and_wait(app: App, kind: str, namespace: str, name: str, timeout: float) -> int:
     from tagpilot.api.conditions import READY, get
 
     token = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -19,8 +19,8 @@ import json
 import re
 from typing import Any
 
+from tagpilot.golang.time import is_rfc3339
 from tagpilot.receiver.errors import PayloadError
-from tagpilot.receiver.gotime import is_rfc3339
 
 _TYPE = re.compile(r"dev\.cdevents\.[a-z]+\.[a-z]+\.[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?")
 _SEMVER = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tagpilot.receiver.gojson import Schema, decode_first, unmarshal
+from tagpilot.golang.json import DecodeError, Schema, decode_first, unmarshal
+from tagpilot.receiver.errors import PayloadError
 
 #: Flux's envelope struct; ``publishTime`` is a ``time.Time`` (an unparseable value fails).
 ENVELOPE: Schema = {
@@ -40,9 +41,12 @@ def decode_push(body: bytes) -> dict[str, Any]:
     >>> decode_push(b'{"message":{"data":"eyJhY3Rpb24iOiJJTlNFUlQifQ=="}}')["action"]
     'INSERT'
     """
-    envelope = decode_first(body, ENVELOPE, "GCR webhook payload")
-    raw = go_base64_lenient(envelope["message"]["data"])
-    return unmarshal(raw, GCR_DATA, "GCR webhook body")
+    try:
+        envelope = decode_first(body, ENVELOPE, "GCR webhook payload")
+        raw = go_base64_lenient(envelope["message"]["data"])
+        return unmarshal(raw, GCR_DATA, "GCR webhook body")
+    except DecodeError as exc:
+        raise PayloadError(str(exc)) from None
 
 
 def go_base64_lenient(text: str) -> bytes:

@@ -10,8 +10,8 @@ import binascii
 import hashlib
 import hmac
 
+from tagpilot.golang.mime import parse_media_type, parse_query
 from tagpilot.receiver.errors import PayloadError, WebhookAuthError
-from tagpilot.receiver.gomime import parse_media_type, parse_query
 
 # Prefixes are compared case-sensitively, as go-github does ("SHA256=" fails).
 _HASHES = frozenset({"sha1", "sha256", "sha512"})

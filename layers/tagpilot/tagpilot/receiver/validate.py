@@ -16,17 +16,18 @@ import hmac
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from tagpilot.golang.json import DecodeError, Schema, decode_first, parse_value, unmarshal
+from tagpilot.golang.strings import equal_fold
 from tagpilot.receiver.cdevents import validate_cdevent
 from tagpilot.receiver.errors import (
     EventNotAcceptedError,
+    PayloadError,
     SecretMissingError,
     WeakTokenError,
     WebhookAuthError,
     WebhookError,
 )
 from tagpilot.receiver.gcr import GcrVerifier
-from tagpilot.receiver.gojson import Schema, decode_first, parse_value, unmarshal
-from tagpilot.receiver.gostrings import equal_fold
 from tagpilot.receiver.hints import ImageHint, image_hints, payload_action
 from tagpilot.receiver.pubsub import decode_push
 from tagpilot.receiver.request import Headers
@@ -206,7 +207,10 @@ def _harbor(request: _Request) -> WebhookEvent:
 
 def _decoded(kind: str, schema: Schema, what: str) -> Callable[[_Request], WebhookEvent]:
     def check(request: _Request) -> WebhookEvent:
-        decode_first(request.body, schema, what)
+        try:
+            decode_first(request.body, schema, what)
+        except DecodeError as exc:
+            raise PayloadError(str(exc)) from None
         return _event(kind, request.body)
 
     return check
@@ -215,9 +219,12 @@ def _decoded(kind: str, schema: Schema, what: str) -> Callable[[_Request], Webho
 def _nexus(request: _Request) -> WebhookEvent:
     signature = request.headers.get("X-Nexus-Webhook-Signature")
     validate_nexus_signature(signature, request.body, request.token)
-    unmarshal(
-        request.body, {"action": "string", "repositoryName": "string"}, "Nexus webhook payload"
-    )
+    try:
+        unmarshal(
+            request.body, {"action": "string", "repositoryName": "string"}, "Nexus webhook payload"
+        )
+    except DecodeError as exc:
+        raise PayloadError(str(exc)) from None
     return _event("nexus", request.body)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tagpilot.api.loader import LoadedDocument
+from tagpilot.reconcile.app import App
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 _ORDER = {
@@ -19,7 +20,7 @@ _ORDER = {
 }
 
 
-def apply_documents(app: Any, docs: Iterable[LoadedDocument]) -> list[str]:
+def apply_documents(app: App, docs: Iterable[LoadedDocument]) -> list[str]:
     """Apply valid documents in dependency order; returns one line per object (kubectl style)."""
     lines = []
     for doc in sorted(docs, key=lambda d: _ORDER.get(d.kind, 9)):
@@ -46,13 +47,13 @@ def apply_documents(app: Any, docs: Iterable[LoadedDocument]) -> list[str]:
     return lines
 
 
-def _before_receiver(app: Any, resource: Any) -> None:
+def _before_receiver(app: App, resource: Any) -> None:
     import importlib
 
     importlib.import_module("tagpilot.reconcile.receiver").before_apply(app, resource)
 
 
-def _after_receiver(app: Any, resource: Any) -> None:
+def _after_receiver(app: App, resource: Any) -> None:
     import importlib
 
     importlib.import_module("tagpilot.reconcile.receiver").after_apply(app, resource)

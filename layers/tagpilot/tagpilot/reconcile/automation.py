@@ -17,6 +17,7 @@ from tagpilot.api import conditions
 from tagpilot.api.conditions import now_rfc3339
 from tagpilot.api.resource import Resource
 from tagpilot.golang.duration import parse_duration
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
 from tagpilot.reconcile.gitconfig import GitConfigError, StalledError, git_config
 from tagpilot.reconcile.selectors import matches
@@ -31,7 +32,7 @@ LEASE_SECONDS = 900.0
 LEASE_RETRY_SECONDS = 15.0
 
 
-def observed_policies(app: Any, automation: Resource) -> dict[str, dict[str, str]]:
+def observed_policies(app: App, automation: Resource) -> dict[str, dict[str, str]]:
     """Ready policies of the namespace matching ``policySelector``: name -> latestRef."""
     selector = automation.spec.get("policySelector")
     out: dict[str, dict[str, str]] = {}
@@ -42,7 +43,7 @@ def observed_policies(app: Any, automation: Resource) -> dict[str, dict[str, str
     return out
 
 
-def reconcile(app: Any, namespace: str, name: str) -> Outcome:
+def reconcile(app: App, namespace: str, name: str) -> Outcome:
     out = Outcome(KIND, namespace, name)
     automation = app.objects.get(KIND, namespace, name)
     if automation is None or automation.suspended:
@@ -127,7 +128,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _finish(
-    app: Any,
+    app: App,
     automation: Resource,
     status: dict[str, Any],
     out: Outcome,

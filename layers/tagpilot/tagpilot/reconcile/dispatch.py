@@ -6,14 +6,15 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from tagpilot.runtime.queues import WorkItem
+from tagpilot.reconcile.app import App
 from tagpilot.store.objects import SCHEDULED_KINDS
+from tagpilot.store.queues import WorkItem
 
 #: How long a claimed object is not re-dispatched while its worker runs.
 CLAIM_SECONDS = 300.0
 
 
-def dispatch_due(app: Any, now: float | None = None, limit: int = 500) -> Counter[str]:
+def dispatch_due(app: App, now: float | None = None, limit: int = 500) -> Counter[str]:
     """Queue every due, non-suspended object; returns how many were sent per kind."""
     at = app.clock() if now is None else now
     sent: Counter[str] = Counter()
@@ -24,7 +25,7 @@ def dispatch_due(app: Any, now: float | None = None, limit: int = 500) -> Counte
 
 
 def dispatch_keys(
-    app: Any, kind: str, keys: Iterable[str], *, now: float, reason: str = "due"
+    app: App, kind: str, keys: Iterable[str], *, now: float, reason: str = "due"
 ) -> int:
     """Claim and queue ``keys`` of one kind; keys another dispatcher claimed are skipped."""
     items = []
@@ -40,7 +41,7 @@ def dispatch_keys(
     return len(items)
 
 
-def work_item(app: Any, kind: str, namespace: str, name: str, reason: str) -> WorkItem:
+def work_item(app: App, kind: str, namespace: str, name: str, reason: str) -> WorkItem:
     """A work item; automation runs are grouped by their Git repository (one writer at a time)."""
     if kind != "ImageUpdateAutomation":
         return WorkItem(kind, namespace, name, reason=reason)

@@ -9,6 +9,7 @@ from typing import Any
 from tagpilot.api.resource import Resource
 from tagpilot.errors import TagpilotError
 from tagpilot.golang.duration import parse_duration
+from tagpilot.reconcile.app import App
 from tagpilot.store.errors import SecretNotFoundError
 
 DEFAULT_TIMEOUT = 60.0
@@ -34,7 +35,7 @@ class RunResult:
     metrics: dict[str, float] = field(default_factory=dict)
 
 
-def _secret_bytes(app: Any, namespace: str, name: str, what: str) -> dict[str, bytes]:
+def _secret_bytes(app: App, namespace: str, name: str, what: str) -> dict[str, bytes]:
     try:
         data = app.secrets.get(namespace, name).data
     except SecretNotFoundError as exc:
@@ -53,7 +54,7 @@ class GitConfig:
 
     def run(
         self,
-        app: Any,
+        app: App,
         automation: Resource,
         policies: dict[str, dict[str, str]],
         status: dict[str, Any],
@@ -145,7 +146,7 @@ class GitConfig:
             {"run_seconds": seconds, "push_attempts": result.attempts},
         )
 
-    def _signer(self, app: Any, automation: Resource) -> Any:
+    def _signer(self, app: App, automation: Resource) -> Any:
         signing = ((automation.spec.get("git") or {}).get("commit") or {}).get("signingKey") or {}
         name = (signing.get("secretRef") or {}).get("name")
         if not name:
@@ -169,7 +170,7 @@ class _Edit:
         return self.outcome.changed
 
 
-def git_config(app: Any, automation: Resource) -> GitConfig:
+def git_config(app: App, automation: Resource) -> GitConfig:
     """Resolve the GitRepository, checkout and push branches (Flux's rules, section 4.1)."""
     source = automation.spec.get("sourceRef") or {}
     if source.get("kind", "GitRepository") != "GitRepository":

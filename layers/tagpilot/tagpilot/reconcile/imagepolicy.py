@@ -19,6 +19,7 @@ from tagpilot.policy.evaluate import evaluate
 from tagpilot.policy.factory import build_policer
 from tagpilot.policy.filter import build_filter
 from tagpilot.reconcile.acl import AccessDeniedError, check_access
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
 from tagpilot.reconcile.registryauth import build_registry_auth
 from tagpilot.registry.errors import ImageURLInvalidError, RegistryError
@@ -55,7 +56,7 @@ class _Stop(Exception):
         self.reason, self.message, self.stalled, self.retry = reason, message, stalled, retry
 
 
-def reconcile(app: Any, namespace: str, name: str) -> Outcome:
+def reconcile(app: App, namespace: str, name: str) -> Outcome:
     out = Outcome(KIND, namespace, name)
     policy = app.objects.get(KIND, namespace, name)
     if policy is None or policy.suspended:
@@ -87,7 +88,7 @@ def reconcile(app: Any, namespace: str, name: str) -> Outcome:
     return out
 
 
-def _select(app: Any, policy: Resource, previous: dict[str, Any] | None) -> dict[str, Any]:
+def _select(app: App, policy: Resource, previous: dict[str, Any] | None) -> dict[str, Any]:
     spec = policy.spec
     try:
         build_policer(spec.get("policy"))
@@ -133,7 +134,7 @@ def _select(app: Any, policy: Resource, previous: dict[str, Any] | None) -> dict
 
 
 def _digest(
-    app: Any,
+    app: App,
     policy: Resource,
     repo: Resource,
     image: Any,
@@ -161,14 +162,14 @@ def _digest(
         ) from exc
 
 
-def _next_due(app: Any, policy: Resource) -> float | None:
+def _next_due(app: App, policy: Resource) -> float | None:
     if policy.spec.get("digestReflectionPolicy") != "Always":
         return None
     interval = policy.spec.get("interval")
     return float(app.clock()) + (parse_duration(interval) if interval else DEFAULT_DIGEST_INTERVAL)
 
 
-def _automations(app: Any, namespace: str) -> list[Any]:
+def _automations(app: App, namespace: str) -> list[Any]:
     from tagpilot.reconcile.dispatch import work_item
 
     return [
@@ -179,7 +180,7 @@ def _automations(app: Any, namespace: str) -> list[Any]:
 
 
 def _finish_failure(
-    app: Any, policy: Resource, status: dict[str, Any], out: Outcome, stop: _Stop
+    app: App, policy: Resource, status: dict[str, Any], out: Outcome, stop: _Stop
 ) -> Outcome:
     failures = policy.failures + 1
     if stop.stalled:

@@ -17,6 +17,7 @@ from tagpilot.api.imagerepository import ImageRepositorySpec
 from tagpilot.api.resource import Resource
 from tagpilot.golang.regexp import RegexpSyntaxError
 from tagpilot.policy.tags import stored_order
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
 from tagpilot.reconcile.registryauth import build_registry_auth
 from tagpilot.registry.errors import (
@@ -26,7 +27,7 @@ from tagpilot.registry.errors import (
     RegistryError,
 )
 from tagpilot.registry.names import ImageName, parse_image_reference
-from tagpilot.runtime.queues import WorkItem
+from tagpilot.store.queues import WorkItem
 from tagpilot.store.tags import revision_of
 
 KIND = "ImageRepository"
@@ -65,7 +66,7 @@ def _parse_time(text: str) -> float:
     return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ")))
 
 
-def reconcile(app: Any, namespace: str, name: str) -> Outcome:
+def reconcile(app: App, namespace: str, name: str) -> Outcome:
     """Reconcile one ImageRepository and persist its status; never raises for scan problems."""
     out = Outcome(KIND, namespace, name)
     resource = app.objects.get(KIND, namespace, name)
@@ -140,7 +141,7 @@ def _copy_ready(status: dict[str, Any], out: Outcome) -> None:
 
 
 def _fail(
-    app: Any,
+    app: App,
     resource: Resource,
     status: dict[str, Any],
     out: Outcome,
@@ -157,7 +158,7 @@ def _fail(
 
 
 def _finish(
-    app: Any,
+    app: App,
     resource: Resource,
     status: dict[str, Any],
     out: Outcome,

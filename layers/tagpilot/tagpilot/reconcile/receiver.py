@@ -7,14 +7,13 @@ unique index entry, so two Receivers can never share a path.
 
 from __future__ import annotations
 
-from typing import Any
-
 from tagpilot.api import conditions
 from tagpilot.api.errors import FieldError, ManifestError
 from tagpilot.api.resource import Resource
 from tagpilot.receiver.errors import WeakTokenError
 from tagpilot.receiver.path import webhook_path
 from tagpilot.receiver.spec import check_token
+from tagpilot.reconcile.app import App
 from tagpilot.store.errors import SecretNotFoundError
 
 KIND = "Receiver"
@@ -22,7 +21,7 @@ TOKEN_NOT_FOUND = "TokenNotFound"  # noqa: S105 - a condition reason
 DEFAULT_LOCAL_BASE_URL = "http://127.0.0.1:9292"
 
 
-def _token(app: Any, resource: Resource) -> str | None:
+def _token(app: App, resource: Resource) -> str | None:
     name = (resource.spec.get("secretRef") or {}).get("name", "")
     try:
         token = app.secrets.get(resource.namespace, name).data.get("token")
@@ -31,7 +30,7 @@ def _token(app: Any, resource: Resource) -> str | None:
         return None
 
 
-def before_apply(app: Any, resource: Resource) -> None:
+def before_apply(app: App, resource: Resource) -> None:
     """Refuse a Receiver whose Secret holds a weak token (documented hardening over Flux)."""
     token = _token(app, resource)
     if token is None:
@@ -43,7 +42,7 @@ def before_apply(app: Any, resource: Resource) -> None:
         raise ManifestError(f"{where}: {exc}", [FieldError("spec.secretRef", str(exc))]) from exc
 
 
-def after_apply(app: Any, resource: Resource) -> None:
+def after_apply(app: App, resource: Resource) -> None:
     """Compute and store ``status.webhookPath`` (Flux's Receiver reconcile)."""
     current = app.objects.require(KIND, resource.namespace, resource.name)
     status = dict(current.status)
@@ -71,7 +70,7 @@ def after_apply(app: Any, resource: Resource) -> None:
     app.objects.write_status(current, status, next_due_at=None, extra={"webhook_path": path})
 
 
-def webhook_url(app: Any, resource: Resource) -> str:
+def webhook_url(app: App, resource: Resource) -> str:
     path = resource.status.get("webhookPath")
     if not path:
         return ""

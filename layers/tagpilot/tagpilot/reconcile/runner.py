@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import importlib
 from collections import deque
-from typing import Any
 
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
-from tagpilot.runtime.queues import WorkItem
+from tagpilot.store.queues import WorkItem
 
 _RECONCILERS = {
     "ImageRepository": "tagpilot.reconcile.imagerepository",
@@ -23,7 +23,7 @@ _RECONCILERS = {
 QUEUED_KINDS = {"ImageUpdateAutomation"}
 
 
-def reconcile_one(app: Any, item: WorkItem) -> Outcome:
+def reconcile_one(app: App, item: WorkItem) -> Outcome:
     module = _RECONCILERS.get(item.kind)
     if module is None:
         out = Outcome(item.kind, item.namespace, item.name)
@@ -34,7 +34,7 @@ def reconcile_one(app: Any, item: WorkItem) -> Outcome:
     return result
 
 
-def run(app: Any, item: WorkItem) -> list[Outcome]:
+def run(app: App, item: WorkItem) -> list[Outcome]:
     """Reconcile ``item``, then inline the follow-ups; queue the automation runs."""
     outcomes: list[Outcome] = []
     pending: deque[WorkItem] = deque([item])

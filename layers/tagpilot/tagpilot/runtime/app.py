@@ -1,35 +1,16 @@
 """Build the adapters once (at a handler's cold start or a CLI command's start).
 
-:class:`App` is the dependency container every reconciler receives. Handlers build it at module
-scope with :func:`build_app`; tests build it with their own clients.
+:func:`build_app` is the one place that wires :class:`~tagpilot.reconcile.app.App`: handlers,
+the CLI, the tests and the benches all call it.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from tagpilot.config import Settings
-from tagpilot.runtime.queues import MemoryQueue, Queue, SqsQueue
-
-
-@dataclass
-class App:
-    """The adapters a reconciler needs, all injected."""
-
-    settings: Settings
-    objects: Any  # tagpilot.store.objects.ObjectStore
-    tags: Any  # tagpilot.store.tags.TagStore
-    leases: Any  # tagpilot.store.leases.LeaseStore
-    secrets: Any  # tagpilot.store.secrets.SecretStore
-    registry: Any  # tagpilot.registry.client.RegistryClient
-    scan_queue: Queue
-    automation_queue: Queue
-    ecr: Any  # tagpilot.registry.ecr.EcrCredentialProvider (tokens cached across invocations)
-    clock: Callable[[], float] = time.time
-    extras: dict[str, Any] = field(default_factory=dict)
+from tagpilot.reconcile.app import App
+from tagpilot.store.queues import MemoryQueue, Queue, SqsQueue
 
 
 def resolve_local(settings: Settings) -> Settings:
@@ -120,7 +101,7 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
 
     from tagpilot.receiver.gcr import GcrTokenVerifier, http_key_fetcher
 
-    app = App(
+    return App(
         settings=settings,
         objects=ObjectStore(models, derive=derive_index_attributes),
         tags=TagStore(models),
@@ -130,8 +111,7 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
         scan_queue=scan_queue,
         automation_queue=automation_queue,
         ecr=EcrCredentialProvider(client_factory=ecr_client_for),
+        gcr_verifier=GcrTokenVerifier(
+            http_key_fetcher(requests.Session()), certs_url=settings.gcr_jwks_url
+        ),
     )
-    app.extras["gcr_verifier"] = GcrTokenVerifier(
-        http_key_fetcher(requests.Session()), certs_url=settings.gcr_jwks_url
-    )
-    return app

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
 
 _APP: Any = None
@@ -26,7 +27,7 @@ def current_app() -> Any:
     return _APP
 
 
-def use_app(app: Any) -> None:
+def use_app(app: App) -> None:
     """Install ``app`` (tests, ``tagpilot serve``); ``None`` resets to lazy building."""
     global _APP
     _APP = app
@@ -35,7 +36,7 @@ def use_app(app: Any) -> None:
 def run_work_record(body: str, metrics: Any, logger: Any) -> None:
     """Handle one queue message (scan or automation worker): reconcile, then log and measure."""
     from tagpilot.reconcile import runner
-    from tagpilot.runtime.queues import WorkItem
+    from tagpilot.store.queues import WorkItem
 
     record_outcomes(metrics, logger, runner.run(current_app(), WorkItem.from_body(body)))
 

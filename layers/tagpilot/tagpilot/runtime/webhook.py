@@ -13,6 +13,7 @@ from tagpilot.receiver.manifest import parse_receiver
 from tagpilot.receiver.pipeline import Outcome, StoredReceiver, handle_request
 from tagpilot.receiver.request import WebhookRequest
 from tagpilot.receiver.select import ObjectRef
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.dispatch import dispatch_keys
 from tagpilot.store.errors import SecretNotFoundError
 
@@ -20,7 +21,7 @@ from tagpilot.store.errors import SecretNotFoundError
 class _Objects:
     """The lookup interface the pipeline expects, over the object store."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: App) -> None:
         self._app = app
 
     def get(self, kind: str, namespace: str, name: str) -> Any:
@@ -30,7 +31,7 @@ class _Objects:
         return list(self._app.objects.list(kind, namespace))
 
 
-def _lookup_receiver(app: Any, path: str) -> StoredReceiver | None:
+def _lookup_receiver(app: App, path: str) -> StoredReceiver | None:
     key = app.objects.key_by_webhook_path(path)
     if key is None:
         return None
@@ -51,20 +52,20 @@ def _lookup_receiver(app: Any, path: str) -> StoredReceiver | None:
     return StoredReceiver(parse_receiver(manifest), ready=ready)
 
 
-def _read_secret(app: Any, namespace: str, name: str) -> dict[str, str] | None:
+def _read_secret(app: App, namespace: str, name: str) -> dict[str, str] | None:
     try:
         return dict(app.secrets.get(namespace, name).data)
     except SecretNotFoundError:
         return None
 
 
-def request_scan(app: Any, ref: ObjectRef, token: str) -> None:
+def request_scan(app: App, ref: ObjectRef, token: str) -> None:
     """Record the reconcile request and queue the object now."""
     app.objects.request_reconcile(ref.kind, ref.namespace, ref.name, token)
     dispatch_keys(app, ref.kind, [f"{ref.namespace}/{ref.name}"], now=app.clock(), reason="webhook")
 
 
-def handle_webhook(app: Any, request: WebhookRequest) -> Outcome:
+def handle_webhook(app: App, request: WebhookRequest) -> Outcome:
     token = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return handle_request(
         request,
@@ -72,11 +73,11 @@ def handle_webhook(app: Any, request: WebhookRequest) -> Outcome:
         lambda ns, name: _read_secret(app, ns, name),
         _Objects(app),
         lambda ref: request_scan(app, ref, token),
-        app.extras.get("gcr_verifier"),
+        app.gcr_verifier,
     )
 
 
-def handle_ecr_event(app: Any, event: dict[str, Any]) -> list[str]:
+def handle_ecr_event(app: App, event: dict[str, Any]) -> list[str]:
     """Request a scan of every ImageRepository of the pushed ECR repository.
 
     The request token is derived from the EventBridge event id, so a duplicate delivery of the

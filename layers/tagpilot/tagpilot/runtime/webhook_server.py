@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from tagpilot.receiver.pipeline import MAX_BODY_BYTES
 from tagpilot.receiver.request import from_apigw_v2
+from tagpilot.reconcile.app import App
 from tagpilot.runtime.webhook import handle_webhook
 
 
@@ -55,7 +56,7 @@ class _Server(ThreadingHTTPServer):
 
 
 def start_webhook_server(
-    app: Any, port: int, on_request: Callable[[], Any] | None = None
+    app: App, port: int, on_request: Callable[[], Any] | None = None
 ) -> ThreadingHTTPServer:
     """Serve on 127.0.0.1:``port`` in a background thread; ``on_request`` runs after each 200."""
 

@@ -21,9 +21,14 @@ import json
 from collections.abc import Mapping
 from typing import Any, Union
 
-from tagpilot.receiver.errors import PayloadError
-from tagpilot.receiver.gostrings import fold
-from tagpilot.receiver.gotime import is_rfc3339
+from tagpilot.errors import TagpilotError
+from tagpilot.golang.strings import fold
+from tagpilot.golang.time import is_rfc3339
+
+
+class DecodeError(TagpilotError):
+    """The body does not decode the way Go decodes it (the receivers answer 400)."""
+
 
 #: A field type: ``"string"``, ``"strings"`` ([]string), ``"time"`` (time.Time) or a struct.
 FieldType = Union[str, "Schema"]
@@ -55,7 +60,7 @@ def decode_first(body: bytes, schema: Schema, what: str) -> dict[str, Any]:
 
     Raises
     ------
-    PayloadError
+    DecodeError
         Empty body, syntax error in the first value, or a wrong JSON type for a known field.
     """
     value, _ = _parse(body, what)
@@ -66,7 +71,7 @@ def unmarshal(body: bytes, schema: Schema, what: str) -> dict[str, Any]:
     """Decode like ``json.Unmarshal``: anything but whitespace after the value is an error."""
     value, rest = _parse(body, what)
     if rest.strip(_WHITESPACE):
-        raise PayloadError(f"cannot decode {what}: invalid character after top-level value")
+        raise DecodeError(f"cannot decode {what}: invalid character after top-level value")
     return _struct(value, schema, what, "")
 
 
@@ -74,7 +79,7 @@ def parse_value(body: bytes) -> Any:
     """Parse a whole body leniently for hints; returns ``None`` when it is not JSON."""
     try:
         value, _ = _parse(body, "body")
-    except PayloadError:
+    except DecodeError:
         return None
     return _plain(value)
 
@@ -83,13 +88,13 @@ def _parse(body: bytes, what: str) -> tuple[Any, str]:
     text = body.decode("utf-8", errors="replace")
     start = len(text) - len(text.lstrip(_WHITESPACE))
     if start == len(text):
-        raise PayloadError(f"cannot decode {what}: empty body (EOF)")
+        raise DecodeError(f"cannot decode {what}: empty body (EOF)")
     decoder = json.JSONDecoder(object_pairs_hook=_Object, parse_constant=_reject_constant)
     try:
         value, end = decoder.raw_decode(text, start)
     except (ValueError, RecursionError) as exc:
         # RecursionError: Python nests less deeply than Go (10000); both end in a 400.
-        raise PayloadError(f"cannot decode {what}: invalid JSON ({type(exc).__name__})") from None
+        raise DecodeError(f"cannot decode {what}: invalid JSON ({type(exc).__name__})") from None
     return value, text[end:]
 
 
@@ -133,7 +138,7 @@ def _field(item: Any, kind: FieldType, what: str, path: str) -> Any:
         return ["" if element is None else element for element in item]
     if kind == "time":
         if not isinstance(item, str) or not is_rfc3339(item):
-            raise PayloadError(f"cannot decode {what}: {path} is not an RFC 3339 time")
+            raise DecodeError(f"cannot decode {what}: {path} is not an RFC 3339 time")
         return item
     raise AssertionError(f"unknown field type {kind!r}")
 
@@ -144,8 +149,8 @@ def _zero(kind: FieldType) -> Any:
     return {"string": "", "strings": [], "time": None}[kind]
 
 
-def _type_error(what: str, path: str, expected: str, value: Any) -> PayloadError:
-    return PayloadError(f"cannot decode {what}: {path} must be {expected}, not {_json_type(value)}")
+def _type_error(what: str, path: str, expected: str, value: Any) -> DecodeError:
+    return DecodeError(f"cannot decode {what}: {path} must be {expected}, not {_json_type(value)}")
 
 
 def _json_type(value: Any) -> str:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tagpilot.receiver.errors import PayloadError
-from tagpilot.receiver.gojson import decode_first, parse_value, unmarshal
-from tagpilot.receiver.gomime import parse_media_type, parse_query
-from tagpilot.receiver.gostrings import equal_fold
-from tagpilot.receiver.gotime import is_rfc3339, parse_rfc3339
+from tagpilot.golang.json import DecodeError, decode_first, parse_value, unmarshal
+from tagpilot.golang.mime import parse_media_type, parse_query
+from tagpilot.golang.strings import equal_fold
+from tagpilot.golang.time import is_rfc3339, parse_rfc3339
 
 pytestmark = pytest.mark.unit
 
@@ -143,13 +142,13 @@ def test_invalid_utf8_is_replaced_not_rejected():
 
 def test_unmarshal_rejects_trailing_data_but_decode_first_does_not():
     assert decode_first(b"{} {}", SCHEMA, "p")["push_data"] == {"tag": ""}
-    with pytest.raises(PayloadError):
+    with pytest.raises(DecodeError):
         unmarshal(b"{} {}", SCHEMA, "p")
 
 
 @pytest.mark.parametrize("body", [b"Infinity", b'{"a": -Infinity}', b"{'a': 1}", b'{"a":1,}'])
 def test_non_json_is_refused(body):
-    with pytest.raises(PayloadError):
+    with pytest.raises(DecodeError):
         decode_first(body, SCHEMA, "p")
 
 

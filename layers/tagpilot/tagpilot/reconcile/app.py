@@ -1,0 +1,114 @@
+"""The dependency container every reconciler receives, and the ports it is typed with.
+
+:class:`App` holds one adapter per port. The ports are :class:`~typing.Protocol` classes, so the
+reconcilers depend on what they call, not on DynamoDB, Secrets Manager or HTTP; the real adapters
+(:mod:`tagpilot.store`, :mod:`tagpilot.registry`) satisfy them structurally and
+:func:`tagpilot.runtime.app.build_app` is the one place that wires them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tagpilot.api.resource import Resource
+from tagpilot.config import Settings
+from tagpilot.receiver.gcr import GcrVerifier
+from tagpilot.registry.auth import BasicCredentials, RegistryAuth
+from tagpilot.registry.names import ImageName
+from tagpilot.store.objects import ApplyOutcome
+from tagpilot.store.queues import Queue
+from tagpilot.store.secrets import SecretData
+from tagpilot.store.tags import StoredTags, WriteStats
+
+
+class Objects(Protocol):
+    """Flux objects with Kubernetes-like semantics (:class:`tagpilot.store.objects.ObjectStore`)."""
+
+    def get(self, kind: str, namespace: str, name: str) -> Resource | None: ...
+    def require(self, kind: str, namespace: str, name: str) -> Resource: ...
+    def list(self, kind: str, namespace: str | None = None) -> builtins.list[Resource]: ...
+    def keys_by_image(self, canonical_image: str) -> builtins.list[str]: ...
+    def keys_by_ref(self, ref: str) -> builtins.list[str]: ...
+    def key_by_webhook_path(self, path: str) -> str | None: ...
+    def due(
+        self, kind: str, now: float | None = None, limit: int = 500
+    ) -> Iterator[tuple[str, int]]: ...
+    def apply(self, resource: Resource) -> ApplyOutcome: ...
+    def delete(self, kind: str, namespace: str, name: str) -> bool: ...
+    def set_suspend(self, kind: str, namespace: str, name: str, suspend: bool) -> Resource: ...
+    def request_reconcile(self, kind: str, namespace: str, name: str, token: str) -> Resource: ...
+    def claim(self, kind: str, key: str, *, now: float, hold_seconds: float) -> bool: ...
+    def write_status(
+        self,
+        resource: Resource,
+        status: dict[str, Any],
+        *,
+        next_due_at: float | None,
+        extra: dict[str, Any] | None = None,
+    ) -> None: ...
+
+
+class Tags(Protocol):
+    """Scanned tags per image repository (:class:`tagpilot.store.tags.TagStore`)."""
+
+    def get(self, repo_key: str) -> StoredTags | None: ...
+    def exists(self, repo_key: str) -> bool: ...
+    def put(
+        self,
+        repo_key: str,
+        tags: Sequence[str],
+        revision: str,
+        previous_revision: str | None = None,
+    ) -> WriteStats: ...
+    def delete(self, repo_key: str) -> None: ...
+
+
+class Leases(Protocol):
+    """One writer per Git branch (:class:`tagpilot.store.leases.LeaseStore`)."""
+
+    def acquire(self, lease: str, owner: str, seconds: float) -> bool: ...
+    def release(self, lease: str, owner: str) -> None: ...
+
+
+class Secrets(Protocol):
+    """Kubernetes-style Secrets by reference (:class:`tagpilot.store.secrets.SecretStore`)."""
+
+    def secret_id(self, namespace: str, name: str) -> str: ...
+    def put(self, namespace: str, name: str, secret_type: str, data: dict[str, str]) -> str: ...
+    def get(self, namespace: str, name: str) -> SecretData: ...
+    def delete(self, namespace: str, name: str) -> bool: ...
+    def list_names(self, namespace: str | None = None) -> list[tuple[str, str]]: ...
+
+
+class Registry(Protocol):
+    """An OCI distribution client (:class:`tagpilot.registry.client.RegistryClient`)."""
+
+    def list_tags(self, name: ImageName, auth: RegistryAuth, timeout: float) -> list[str]: ...
+    def head_digest(self, name: ImageName, tag: str, auth: RegistryAuth, timeout: float) -> str: ...
+
+
+class EcrCredentials(Protocol):
+    """ECR login tokens (:class:`tagpilot.registry.ecr.EcrCredentialProvider`)."""
+
+    def credentials(self, host: str) -> BasicCredentials: ...
+
+
+@dataclass
+class App:
+    """The adapters a reconciler needs, all injected."""
+
+    settings: Settings
+    objects: Objects
+    tags: Tags
+    leases: Leases
+    secrets: Secrets
+    registry: Registry
+    scan_queue: Queue
+    automation_queue: Queue
+    ecr: EcrCredentials  # tokens cached across invocations
+    clock: Callable[[], float] = time.time
+    gcr_verifier: GcrVerifier | None = None
