@@ -29,8 +29,10 @@ ENV_REGION = "AWS_REGION"
 ENV_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 ENV_MODE = "TAGPILOT_MODE"
 ENV_HOME = "TAGPILOT_HOME"
+ENV_DOCKERHUB_API_URL = "TAGPILOT_DOCKERHUB_API_URL"
 
 DEFAULT_GCR_JWKS_URL = "https://www.googleapis.com/oauth2/v3/certs"
+DEFAULT_DOCKERHUB_API_URL = "https://hub.docker.com"
 LOCAL_REGION = "us-east-1"
 
 
@@ -57,6 +59,8 @@ class Settings:
     secrets_prefix: str = "tagpilot/local/"
     gcr_jwks_url: str = DEFAULT_GCR_JWKS_URL
     webhook_base_url: str = ""
+    #: Docker Hub's web API (push times of ``tagpilot.dev/push-times: dockerhub``).
+    docker_hub_api: str = DEFAULT_DOCKERHUB_API_URL
     dynamodb_endpoint: str | None = None
     secrets_endpoint: str | None = None
     #: Only for the local stack's endpoints; in AWS the default credential chain is used.
@@ -89,6 +93,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             base,
             webhook_base_url=env.get(ENV_WEBHOOK_BASE_URL, ""),
             gcr_jwks_url=env.get(ENV_GCR_JWKS_URL, DEFAULT_GCR_JWKS_URL),
+            docker_hub_api=env.get(ENV_DOCKERHUB_API_URL) or DEFAULT_DOCKERHUB_API_URL,
             dynamodb_endpoint=env.get(ENV_DYNAMODB_ENDPOINT) or None,
             secrets_endpoint=env.get(ENV_SECRETS_ENDPOINT) or None,
         )
@@ -107,6 +112,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secrets_prefix=env[ENV_SECRETS_PREFIX],
         gcr_jwks_url=env.get(ENV_GCR_JWKS_URL, DEFAULT_GCR_JWKS_URL),
         webhook_base_url=env.get(ENV_WEBHOOK_BASE_URL, ""),
+        docker_hub_api=env.get(ENV_DOCKERHUB_API_URL) or DEFAULT_DOCKERHUB_API_URL,
         dynamodb_endpoint=env.get(ENV_DYNAMODB_ENDPOINT) or None,
         secrets_endpoint=env.get(ENV_SECRETS_ENDPOINT) or None,
         home=home,

@@ -18,7 +18,10 @@ from tagpilot.api.resource import Resource
 from tagpilot.config import Settings
 from tagpilot.receiver.gcr import GcrVerifier
 from tagpilot.registry.auth import BasicCredentials, RegistryAuth
+from tagpilot.registry.budget import HostUsage
 from tagpilot.registry.names import ImageName
+from tagpilot.registry.pushtimes import PushTimes
+from tagpilot.store.budgets import Grant
 from tagpilot.store.objects import ApplyOutcome
 from tagpilot.store.queues import Queue
 from tagpilot.store.secrets import SecretData
@@ -97,6 +100,35 @@ class EcrCredentials(Protocol):
     def credentials(self, host: str) -> BasicCredentials: ...
 
 
+class PushTimesPort(Protocol):
+    """Push times per image repository (:class:`tagpilot.store.pushtimes.PushTimeStore`)."""
+
+    def get(self, repo_key: str) -> PushTimes: ...
+    def put(self, repo_key: str, record: PushTimes) -> int: ...
+
+
+class Budgets(Protocol):
+    """Shared registry token buckets (:class:`tagpilot.store.budgets.BudgetStore`)."""
+
+    def acquire(self, host: str, cost: float, capacity: float, per_seconds: float) -> Grant: ...
+    def settle(
+        self,
+        host: str,
+        extra_cost: float,
+        capacity: float,
+        per_seconds: float,
+        *,
+        remaining: float | None = None,
+        wait: float | None = None,
+    ) -> float: ...
+
+
+class Meter(Protocol):
+    """Registry requests seen per host (:class:`tagpilot.registry.budget.RequestMeter`)."""
+
+    def take(self, host: str) -> HostUsage: ...
+
+
 @dataclass
 class App:
     """The adapters a reconciler needs, all injected."""
@@ -112,3 +144,8 @@ class App:
     ecr: EcrCredentials  # tokens cached across invocations
     clock: Callable[[], float] = time.time
     gcr_verifier: GcrVerifier | None = None
+    #: tagpilot.dev extensions; None leaves one out (it then reports itself unavailable).
+    pushtimes: PushTimesPort | None = None
+    budgets: Budgets | None = None
+    meter: Meter | None = None  # counts registry requests (a response hook on its session)
+    push_sources: Any = None  # tagpilot.reconcile.scanext.PushSources

@@ -17,6 +17,7 @@ from tagpilot.api import conditions
 from tagpilot.api.conditions import now_rfc3339
 from tagpilot.api.resource import Resource
 from tagpilot.golang.duration import parse_duration
+from tagpilot.reconcile import windows
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
 from tagpilot.reconcile.gitconfig import GitConfigError, StalledError, git_config
@@ -51,6 +52,9 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
         return out
     status = dict(automation.status)
     handled_request(automation, status)
+    deferred = windows.defer(app, automation, status, out)
+    if deferred is not None:
+        return deferred
     status["lastAutomationRunTime"] = now_rfc3339()
     owner = uuid.uuid4().hex
     lease = None

@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from tagpilot.api import conditions
+from tagpilot.api.extensions import ExtensionError
 from tagpilot.api.imagerepository import ImageRepositorySpec
 from tagpilot.api.resource import Resource
 from tagpilot.golang.duration import parse_duration
 from tagpilot.policy.errors import InvalidPolicyError, NoCandidateError, NoTagsError
-from tagpilot.policy.evaluate import evaluate
 from tagpilot.policy.factory import build_policer
 from tagpilot.policy.filter import build_filter
+from tagpilot.reconcile import selection
 from tagpilot.reconcile.acl import AccessDeniedError, check_access
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
@@ -28,6 +29,7 @@ from tagpilot.registry.names import parse_image_reference
 KIND = "ImagePolicy"
 INVALID_POLICY = "InvalidPolicy"
 FAILURE = "Failure"
+INVALID_EXTENSION = "InvalidExtension"
 REQUEUE_DEPENDENCY = 30.0
 DEFAULT_DIGEST_INTERVAL = 600.0
 
@@ -65,8 +67,9 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     status = dict(policy.status)
     handled_request(policy, status)
     previous = status.get("latestRef")
+    notes = selection.Notes()
     try:
-        ref = _select(app, policy, previous)
+        ref = _select(app, policy, previous, notes)
     except _Stop as stop:
         return _finish_failure(app, policy, status, out, stop)
     if previous != ref:
@@ -81,14 +84,18 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     prior = status.get("observedPreviousRef")
     message = ready_message(ref, prior if prior and prior != ref else None)
     conditions.mark_ready(status, conditions.SUCCEEDED, message, generation=policy.generation)
-    app.objects.write_status(
-        policy, status, next_due_at=_next_due(app, policy), extra={"failures": 0}
-    )
+    selection.report(status, notes, policy.generation)
+    next_due = _next_due(app, policy)
+    if notes.due_at is not None:
+        next_due = notes.due_at if next_due is None else min(next_due, notes.due_at)
+    app.objects.write_status(policy, status, next_due_at=next_due, extra={"failures": 0})
     out.ready, out.reason, out.message = "True", conditions.SUCCEEDED, message
     return out
 
 
-def _select(app: App, policy: Resource, previous: dict[str, Any] | None) -> dict[str, Any]:
+def _select(
+    app: App, policy: Resource, previous: dict[str, Any] | None, notes: selection.Notes
+) -> dict[str, Any]:
     spec = policy.spec
     try:
         build_policer(spec.get("policy"))
@@ -115,7 +122,9 @@ def _select(app: App, policy: Resource, previous: dict[str, Any] | None) -> dict
         raise _Stop("ImageURLInvalid", str(exc), stalled=True) from exc
     stored = app.tags.get(repo.key)
     try:
-        result = evaluate(spec, stored.tags if stored else [])
+        latest = selection.select(app, policy, repo, stored.tags if stored else [], previous, notes)
+    except ExtensionError as exc:
+        raise _Stop(INVALID_EXTENSION, str(exc), stalled=True) from exc
     except NoTagsError as exc:
         raise _Stop(
             conditions.DEPENDENCY_NOT_READY,
@@ -126,8 +135,11 @@ def _select(app: App, policy: Resource, previous: dict[str, Any] | None) -> dict
         raise _Stop(INVALID_POLICY, exc.condition_message, stalled=True) from exc
     except NoCandidateError as exc:
         raise _Stop(FAILURE, str(exc)) from exc
-    ref: dict[str, Any] = {"name": repo.spec["image"], "tag": result.latest}
-    digest = _digest(app, policy, repo, image, result.latest, previous)
+    if latest is None and previous is not None:
+        return dict(previous)  # never-downgrade kept it
+    assert latest is not None
+    ref: dict[str, Any] = {"name": repo.spec["image"], "tag": latest}
+    digest = _digest(app, policy, repo, image, latest, previous)
     if digest:
         ref["digest"] = digest
     return ref

@@ -17,6 +17,7 @@ from tagpilot.api.imagerepository import ImageRepositorySpec
 from tagpilot.api.resource import Resource
 from tagpilot.golang.regexp import RegexpSyntaxError
 from tagpilot.policy.tags import stored_order
+from tagpilot.reconcile import scanext
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
 from tagpilot.reconcile.registryauth import build_registry_auth
@@ -95,6 +96,9 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
         out.skipped = "not due"
         _copy_ready(status, out)
         return _finish(app, resource, status, out, next_due=now + max(remaining, 1.0), failures=0)
+    deferred_to = scanext.before_scan(app, resource, image, status, out)
+    if deferred_to is not None:
+        return _finish(app, resource, status, out, next_due=deferred_to, failures=resource.failures)
     try:
         started = time.perf_counter()
         listed = app.registry.list_tags(image, auth, spec.timeout)
@@ -105,11 +109,14 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     except RegistryError as exc:
         delay = exc.retry_after if isinstance(exc, RateLimitedError) else None
         return _fail(app, resource, status, out, _reason(exc), f"scan failed: {exc}", now, delay)
+    finally:
+        scanext.settle(app, resource, image, out)
     revision = revision_of(stored)
     previous = (status.get("lastScanResult") or {}).get("revision")
     force = reason == "no tags in database"
     written = app.tags.put(resource.key, stored, revision, None if force else previous)
     out.metrics.update(tags_found=len(stored), tag_items_written=written.items_written)
+    scanext.record_push_times(app, resource, image, auth, spec.timeout, stored, status, out)
     last: dict[str, Any] = {
         "tagCount": len(stored),
         "scanTime": now_rfc3339(),

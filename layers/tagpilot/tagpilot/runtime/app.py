@@ -6,6 +6,7 @@ the CLI, the tests and the benches all call it.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tagpilot.config import Settings
@@ -53,12 +54,16 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
     import requests
     from botocore.config import Config
 
+    from tagpilot.reconcile.scanext import PushSources
+    from tagpilot.registry.budget import RequestMeter
     from tagpilot.registry.client import RegistryClient
     from tagpilot.registry.ecr import EcrCredentialProvider
+    from tagpilot.store.budgets import BudgetStore
     from tagpilot.store.leases import LeaseStore
     from tagpilot.store.models import build_models
     from tagpilot.store.models import create_tables as create
     from tagpilot.store.objects import ObjectStore
+    from tagpilot.store.pushtimes import PushTimeStore
     from tagpilot.store.secrets import SecretStore
     from tagpilot.store.tags import TagStore
 
@@ -101,17 +106,28 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
 
     from tagpilot.receiver.gcr import GcrTokenVerifier, http_key_fetcher
 
+    registry_session = requests.Session()
+    meter = RequestMeter(time.time)  # counts registry requests for the registry budgets
+    meter.install(registry_session)
     return App(
         settings=settings,
         objects=ObjectStore(models, derive=derive_index_attributes),
         tags=TagStore(models),
         leases=LeaseStore(models),
         secrets=SecretStore(secrets_client, settings.secrets_prefix),
-        registry=RegistryClient(requests.Session()),
+        registry=RegistryClient(registry_session),
         scan_queue=scan_queue,
         automation_queue=automation_queue,
         ecr=EcrCredentialProvider(client_factory=ecr_client_for),
         gcr_verifier=GcrTokenVerifier(
             http_key_fetcher(requests.Session()), certs_url=settings.gcr_jwks_url
+        ),
+        pushtimes=PushTimeStore(models),
+        budgets=BudgetStore(models),
+        meter=meter,
+        push_sources=PushSources(
+            session=requests.Session(),
+            docker_hub_api=settings.docker_hub_api,
+            ecr_client=ecr_client_for,
         ),
     )

@@ -12,7 +12,8 @@ Tables (see ``template.yaml``):
 ``tags``
     The tag list of one ImageRepository as compressed chunks: hash ``repo``, range ``chunk``.
 ``leases``
-    Short-lived locks (one automation run per Git repository and branch), with a TTL.
+    Short-lived locks (one automation run per Git repository and branch), with a TTL; also the
+    registry budgets' token buckets (``budget#<host>``, :mod:`tagpilot.store.budgets`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    VersionAttribute,
 )
 from pynamodb.indexes import (
     AllProjection,
@@ -48,6 +50,8 @@ class Models:
     objects: type[Any]
     tags: type[Any]
     leases: type[Any]
+    #: Registry budgets: a second key space (``budget#<host>``) in the leases table.
+    budgets: type[Any] | None = None
 
     def all(self) -> tuple[type[Any], ...]:
         return (self.objects, self.tags, self.leases)
@@ -132,7 +136,17 @@ def build_models(settings: Settings) -> Models:
         owner = UnicodeAttribute()
         expires_at = NumberAttribute()
 
-    return Models(objects=ObjectItem, tags=TagChunk, leases=Lease)
+    class BudgetBucket(Model):
+        Meta = _meta(settings.leases_table, settings)
+        lease = UnicodeAttribute(hash_key=True)
+        owner = UnicodeAttribute(default="budget")
+        expires_at = NumberAttribute()  # the table's TTL: idle buckets disappear
+        tokens = NumberAttribute()
+        updated_at = NumberAttribute()
+        blocked_until = NumberAttribute(default=0)
+        version = VersionAttribute()
+
+    return Models(objects=ObjectItem, tags=TagChunk, leases=Lease, budgets=BudgetBucket)
 
 
 def create_tables(models: Models) -> None:

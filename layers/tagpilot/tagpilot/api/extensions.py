@@ -1,0 +1,134 @@
+"""tagpilot's extensions to the Flux kinds: ``tagpilot.dev/`` annotations, parsed and validated.
+
+Flux's CRDs reject unknown ``spec`` fields, so every extension is an annotation under the one
+prefix ``tagpilot.dev/``: a manifest that uses them is still a valid Flux manifest (Flux ignores
+the annotations), and a manifest without them means exactly what it means in Flux, except for
+never-downgrade (see :data:`ALLOW_DOWNGRADE`). What an extension reports goes into conditions
+whose type carries the same prefix (``tagpilot.dev/Waiting``...), next to Flux's own.
+
+ImageRepository
+    ``push-times``: ``auto``|``ecr``|``dockerhub``|``config``: record when each tag was pushed.
+    ``registry-budget``: ``<requests>/<duration>`` (``100/6h``): the request budget of the host.
+ImagePolicy
+    ``order``: ``newest-pushed``: among the tags the policy accepts, pick the last pushed.
+    ``soak``: a duration: a tag may become ``latestRef`` only this long after it was pushed.
+    ``allow-downgrade``: ``"true"`` turns never-downgrade off.
+    ``verify``, ``platforms``: accept only signed images / images built for the platforms.
+ImageUpdateAutomation
+    ``change-windows``: cron expressions (``;``-separated) of the minutes pushes are allowed in;
+    ``change-windows-timezone``: their IANA time zone (default UTC).
+    ``pull-request``...: see :mod:`tagpilot.forge`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tagpilot.errors import TagpilotError
+from tagpilot.golang.duration import DurationError, parse_duration
+
+PREFIX = "tagpilot.dev/"
+PUSH_TIMES = PREFIX + "push-times"
+REGISTRY_BUDGET = PREFIX + "registry-budget"
+ORDER = PREFIX + "order"
+SOAK = PREFIX + "soak"
+#: Never-downgrade is on unless this is ``"true"``: the one extension a plain Flux manifest gets.
+ALLOW_DOWNGRADE = PREFIX + "allow-downgrade"
+CHANGE_WINDOWS = PREFIX + "change-windows"
+CHANGE_WINDOWS_TZ = PREFIX + "change-windows-timezone"
+
+PUSH_TIME_SOURCES = ("auto", "ecr", "dockerhub", "config")
+NEWEST_PUSHED = "newest-pushed"
+_BUDGET = re.compile(r"^\s*([0-9]+)\s*/\s*([0-9a-z.]+)\s*$")
+
+
+class ExtensionError(TagpilotError):
+    """An invalid ``tagpilot.dev/`` annotation; ``str()`` names the annotation."""
+
+    def __init__(self, annotation: str, message: str) -> None:
+        super().__init__(f"annotation {annotation}: {message}")
+        self.annotation = annotation
+
+
+@dataclass(frozen=True)
+class Budget:
+    """``requests`` per ``per_seconds`` (a token bucket refilled at that rate)."""
+
+    requests: int
+    per_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.per_seconds
+
+
+@dataclass(frozen=True)
+class PolicyOptions:
+    order: str | None = None
+    soak_seconds: float = 0.0
+    allow_downgrade: bool = False
+
+    @property
+    def needs_push_times(self) -> bool:
+        return self.order == NEWEST_PUSHED or self.soak_seconds > 0
+
+
+def _duration(annotations: Mapping[str, str], key: str) -> float:
+    text = annotations.get(key)
+    if text is None:
+        return 0.0
+    try:
+        return parse_duration(str(text))
+    except DurationError as exc:
+        raise ExtensionError(key, str(exc)) from None
+
+
+def _boolean(annotations: Mapping[str, str], key: str) -> bool:
+    text = str(annotations.get(key, "false")).strip().lower()
+    if text not in ("true", "false"):
+        raise ExtensionError(key, f"must be 'true' or 'false', not {text!r}")
+    return text == "true"
+
+
+def policy_options(annotations: Mapping[str, str]) -> PolicyOptions:
+    """The ImagePolicy extensions; raises :class:`ExtensionError` on an invalid value."""
+    order = annotations.get(ORDER)
+    if order is not None and order != NEWEST_PUSHED:
+        raise ExtensionError(ORDER, f"must be {NEWEST_PUSHED!r}, not {order!r}")
+    return PolicyOptions(
+        order=order,
+        soak_seconds=_duration(annotations, SOAK),
+        allow_downgrade=_boolean(annotations, ALLOW_DOWNGRADE),
+    )
+
+
+def push_time_source(annotations: Mapping[str, str]) -> str | None:
+    """The ImageRepository's ``push-times`` source, or None when push times are not recorded."""
+    value = annotations.get(PUSH_TIMES)
+    if value is None:
+        return None
+    if value not in PUSH_TIME_SOURCES:
+        raise ExtensionError(PUSH_TIMES, f"must be one of {', '.join(PUSH_TIME_SOURCES)}")
+    return value
+
+
+def parse_budget(text: str, annotation: str = REGISTRY_BUDGET) -> Budget:
+    """``"100/6h"`` -> ``Budget(100, 21600.0)``."""
+    match = _BUDGET.match(str(text))
+    if match is None:
+        raise ExtensionError(annotation, f"must look like '100/6h', not {text!r}")
+    try:
+        seconds = parse_duration(match.group(2))
+    except DurationError as exc:
+        raise ExtensionError(annotation, str(exc)) from None
+    requests = int(match.group(1))
+    if requests < 1 or seconds <= 0:
+        raise ExtensionError(annotation, "needs at least one request per positive duration")
+    return Budget(requests, seconds)
+
+
+def registry_budget(annotations: Mapping[str, str]) -> Budget | None:
+    text = annotations.get(REGISTRY_BUDGET)
+    return None if text is None else parse_budget(text)

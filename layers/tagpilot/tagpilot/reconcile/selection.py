@@ -1,0 +1,179 @@
+"""The ImagePolicy reconciler's hook for tagpilot's selection extensions.
+
+:func:`select` replaces the plain Flux evaluation when a policy or its repository uses them:
+soak time, newest-pushed order, and never-downgrade (on unless
+``tagpilot.dev/allow-downgrade: "true"``). What they did is reported by :func:`report` as
+``tagpilot.dev/Waiting`` (reason ``Soaking``) and ``tagpilot.dev/Held`` (reason
+``DowngradePrevented``) conditions, and ``status.extensions.latestPushedAt``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tagpilot.api import conditions
+from tagpilot.api.extensions import (
+    ALLOW_DOWNGRADE,
+    NEWEST_PUSHED,
+    ORDER,
+    PREFIX,
+    PUSH_TIMES,
+    SOAK,
+    ExtensionError,
+    PolicyOptions,
+    policy_options,
+    push_time_source,
+)
+from tagpilot.api.resource import Resource
+from tagpilot.golang.duration import format_duration
+from tagpilot.policy.errors import NoCandidateError
+from tagpilot.policy.evaluate import Evaluation, evaluate
+from tagpilot.policy.extensions import is_downgrade, newest_pushed, soak
+
+WAITING = PREFIX + "Waiting"
+HELD = PREFIX + "Held"
+SOAKING = "Soaking"
+DOWNGRADE_PREVENTED = "DowngradePrevented"
+_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _rfc3339(epoch: float) -> str:
+    return time.strftime(_FORMAT, time.gmtime(epoch))
+
+
+def _epoch(text: Any) -> float | None:
+    try:
+        return float(calendar.timegm(time.strptime(str(text), _FORMAT)))
+    except ValueError:
+        return None
+
+
+@dataclass
+class Notes:
+    """What the extensions did in one reconcile (reported by :func:`report`)."""
+
+    held: str | None = None
+    waiting: str | None = None
+    due_at: float | None = None
+    pushed_at: float | None = None
+
+
+def _pick(
+    opts: PolicyOptions, spec: Mapping[str, Any], tags: Sequence[str], pushed: Mapping[str, float]
+) -> Evaluation:
+    if opts.order == NEWEST_PUSHED:
+        if not tags:
+            return evaluate(spec, tags)  # raises NoTagsError like Flux
+        return newest_pushed(spec, tags, pushed)
+    return evaluate(spec, tags)
+
+
+def _push_times(app: Any, opts: PolicyOptions, repo: Resource) -> dict[str, float]:
+    if not opts.needs_push_times:
+        return {}
+    if push_time_source(repo.annotations) is None or app.pushtimes is None:
+        wanted = ORDER if opts.order == NEWEST_PUSHED else SOAK
+        raise ExtensionError(
+            wanted,
+            f"needs push times: annotate ImageRepository {repo.key} with {PUSH_TIMES} "
+            "(auto, ecr, dockerhub or config)",
+        )
+    return dict(app.pushtimes.get(repo.key).times())
+
+
+def select(
+    app: Any,
+    policy: Resource,
+    repo: Resource,
+    tags: Sequence[str],
+    previous: Mapping[str, Any] | None,
+    notes: Notes,
+) -> str | None:
+    """The tag to become ``latestRef``, or ``None`` to keep ``previous`` (never-downgrade).
+
+    Raises the policy engine's errors (``NoTagsError``, ``NoCandidateError``,
+    ``InvalidPolicyError``) and :class:`ExtensionError` for an invalid annotation.
+    """
+    opts = policy_options(policy.annotations)
+    spec = policy.spec
+    pushed = _push_times(app, opts, repo)
+    candidates: Sequence[str] = tags
+    if opts.soak_seconds and tags:
+        now = float(app.clock())
+        split = soak(tags, pushed, opts.soak_seconds, now)
+        candidates = split.ripe
+        try:
+            best = _pick(opts, spec, tags, pushed).latest
+        except NoCandidateError:
+            best = None
+        if best is not None and best in split.waiting:
+            until = split.waiting[best]
+            soak_text = format_duration(opts.soak_seconds)
+            if until == float("inf"):
+                notes.waiting = f"{best} is waiting: its push time is unknown"
+            else:
+                notes.waiting = f"{best} is soaking ({soak_text}) until {_rfc3339(until)}"
+                notes.due_at = until
+        if not candidates:
+            raise NoCandidateError(
+                f"no tag has soaked yet ({notes.waiting or 'push times unknown'})", list(tags)
+            )
+    chosen = _pick(opts, spec, candidates, pushed).latest
+    notes.pushed_at = pushed.get(chosen)
+    if _held(opts, policy, repo, previous, chosen, pushed):
+        assert previous is not None
+        notes.held = (
+            f"kept {previous['tag']}: the best tag now available, {chosen}, is lower "
+            f'(never-downgrade; {ALLOW_DOWNGRADE}: "true" allows it)'
+        )
+        notes.pushed_at = _epoch((policy.status.get("extensions") or {}).get("latestPushedAt"))
+        return None
+    return chosen
+
+
+def _held(
+    opts: PolicyOptions,
+    policy: Resource,
+    repo: Resource,
+    previous: Mapping[str, Any] | None,
+    chosen: str,
+    pushed: Mapping[str, float],
+) -> bool:
+    if opts.allow_downgrade or not previous or previous.get("name") != repo.spec.get("image"):
+        return False
+    if policy.generation != policy.status.get("observedGeneration"):
+        return False  # the spec changed: the new policy may pick anything
+    prev_tag = str(previous.get("tag"))
+    if opts.order != NEWEST_PUSHED:
+        return is_downgrade(policy.spec, prev_tag, chosen)
+    times = dict(pushed)
+    if prev_tag not in times:
+        at = _epoch((policy.status.get("extensions") or {}).get("latestPushedAt"))
+        if at is not None:
+            times[prev_tag] = at
+    return is_downgrade(policy.spec, prev_tag, chosen, times)
+
+
+def report(status: dict[str, Any], notes: Notes, generation: int) -> None:
+    """Set or clear the extension conditions after a successful selection."""
+    for ctype, reason, message in (
+        (HELD, DOWNGRADE_PREVENTED, notes.held),
+        (WAITING, SOAKING, notes.waiting),
+    ):
+        if message:
+            conditions.set_condition(status, ctype, "True", reason, message, generation=generation)
+        elif conditions.get(status, ctype) is not None:
+            conditions.delete(status, ctype)
+    ext = dict(status.get("extensions") or {})
+    if notes.pushed_at is not None:
+        ext["latestPushedAt"] = _rfc3339(notes.pushed_at)
+    else:
+        ext.pop("latestPushedAt", None)
+    if ext:
+        status["extensions"] = ext
+    else:
+        status.pop("extensions", None)
