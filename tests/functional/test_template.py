@@ -68,6 +68,8 @@ EXPECTED_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         | _allow("secretsmanager:GetSecretValue", SECRETS)
         | _allow("ecr:GetAuthorizationToken", "*")
         | _allow("ecr:ListImages ecr:BatchGetImage", ECR_REPOSITORIES)
+        | _allow("ecr:DescribeImages", ECR_REPOSITORIES)  # tagpilot.dev/push-times
+        | _allow("dynamodb:GetItem dynamodb:PutItem", "LeasesTable")  # budget# keys only
         | _allow("sqs:SendMessage", "AutomationQueue")
     ),
     "AutomationFunction": (
