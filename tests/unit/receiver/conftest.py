@@ -14,9 +14,12 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from ruamel.yaml import YAML
+from tagpilot.api.receiver import parse_receiver
+from tagpilot.api.secret import validate_secret
+from tagpilot.api.validation import Checker
 from tagpilot.receiver.gcr import GcrTokenVerifier
-from tagpilot.receiver.manifest import Receiver, parse_receiver, secret_values
 from tagpilot.receiver.request import Headers, WebhookRequest, from_apigw_v2
+from tagpilot.receiver.spec import Receiver
 
 from events.make_webhook_events import seeded_rsa_key
 
@@ -56,7 +59,10 @@ def load_receivers() -> tuple[dict[str, Receiver], dict[tuple[str, str], dict[st
         for doc in YAML(typ="safe").load_all(stream):
             if doc["kind"] == "Secret":
                 meta = doc["metadata"]
-                secrets[(meta["namespace"], meta["name"])] = secret_values(doc)
+                check = Checker()
+                data = validate_secret(doc, check)["data"]
+                assert check.errors == []
+                secrets[(meta["namespace"], meta["name"])] = data
             else:
                 receiver = parse_receiver(doc)
                 receivers[f"{receiver.namespace}/{receiver.name}"] = receiver

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import pytest
-from tagpilot.receiver.manifest import Receiver
+from tagpilot.api.receiver import RECEIVER_TYPES, validate_receiver_spec
 from tagpilot.receiver.path import webhook_path
 from tagpilot.receiver.pipeline import MAX_BODY_BYTES, StoredReceiver, handle, handle_request
 from tagpilot.receiver.request import Headers, WebhookRequest
-from tagpilot.receiver.spec import RECEIVER_TYPES, validate_receiver_spec
+from tagpilot.receiver.spec import Receiver
 
 pytestmark = pytest.mark.unit
 

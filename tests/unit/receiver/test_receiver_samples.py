@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from tagpilot.api.receiver import RECEIVER_TYPES
 from tagpilot.receiver.pipeline import StoredReceiver, handle_request
-from tagpilot.receiver.spec import RECEIVER_TYPES
 from tagpilot.receiver.validate import validate
 
 pytestmark = pytest.mark.unit

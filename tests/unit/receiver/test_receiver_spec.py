@@ -5,14 +5,11 @@ from __future__ import annotations
 import base64
 
 import pytest
+from tagpilot.api.receiver import RECEIVER_TYPES, parse_receiver, validate_receiver_spec
+from tagpilot.api.secret import validate_secret
+from tagpilot.api.validation import Checker
 from tagpilot.receiver.errors import ReceiverSpecError, WeakTokenError
-from tagpilot.receiver.manifest import parse_receiver, secret_values
-from tagpilot.receiver.spec import (
-    RECEIVER_TYPES,
-    ResourceRef,
-    check_token,
-    validate_receiver_spec,
-)
+from tagpilot.receiver.spec import ResourceRef, check_token
 
 pytestmark = pytest.mark.unit
 
@@ -198,26 +195,28 @@ def test_parse_receiver_errors(raw_changes, field):
     assert info.value.field == field
 
 
-def test_secret_values_merge_data_and_string_data():
+def test_secret_data_merges_data_and_string_data():
     secret = {
         "apiVersion": "v1",
         "kind": "Secret",
         "data": {"token": base64.b64encode(b"from-data").decode(), "email": "YUBi"},
         "stringData": {"token": "from-string-data"},
     }
-    assert secret_values(secret) == {"token": "from-string-data", "email": "a@b"}
+    check = Checker()
+    assert validate_secret(secret, check)["data"] == {"token": "from-string-data", "email": "a@b"}
+    assert check.errors == []
 
 
 @pytest.mark.parametrize(
-    "secret",
+    ("secret", "field"),
     [
-        {"apiVersion": "v1", "kind": "ConfigMap"},
-        {"apiVersion": "v1", "kind": "Secret", "data": {"token": "not base64!"}},
-        {"apiVersion": "v1", "kind": "Secret", "data": {"token": "/w=="}},
-        {"apiVersion": "v1", "kind": "Secret", "stringData": {"token": 5}},
+        ({"data": {"token": "not base64!"}}, "data.token"),
+        ({"data": {"token": "/w=="}}, "data.token"),
+        ({"stringData": {"token": 5}}, "stringData.token"),
     ],
 )
-def test_secret_values_errors_do_not_echo_values(secret):
-    with pytest.raises(ReceiverSpecError) as info:
-        secret_values(secret)
-    assert "not base64!" not in str(info.value)
+def test_secret_errors_do_not_echo_values(secret, field):
+    check = Checker()
+    validate_secret({"apiVersion": "v1", "kind": "Secret", **secret}, check)
+    assert [e.path for e in check.errors] == [field]
+    assert "not base64!" not in str(check.errors)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 
 import pytest
+from tagpilot.api.receiver import RECEIVER_TYPES
 from tagpilot.receiver.errors import (
     EventNotAcceptedError,
     PayloadError,
@@ -12,7 +13,6 @@ from tagpilot.receiver.errors import (
     WebhookAuthError,
     WebhookError,
 )
-from tagpilot.receiver.spec import RECEIVER_TYPES
 from tagpilot.receiver.validate import validate
 
 pytestmark = pytest.mark.unit

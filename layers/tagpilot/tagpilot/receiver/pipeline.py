@@ -15,7 +15,7 @@ Order and status codes:
 7. each ``spec.resources`` entry is resolved and every selected object gets a reconcile request;
    a failing entry or request does not stop the others, and makes the answer 500; else 200.
 
-The response never says which check failed; :class:`Outcome` carries that for logs.
+The response never says which check failed; :class:`WebhookOutcome` carries that for logs.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from tagpilot.receiver.errors import ReceiverError, ReconcileRequestError, WebhookError
 from tagpilot.receiver.gcr import GcrVerifier
-from tagpilot.receiver.manifest import Receiver
 from tagpilot.receiver.request import WebhookRequest
 from tagpilot.receiver.select import ObjectLookup, ObjectRef, select_resources
+from tagpilot.receiver.spec import Receiver
 from tagpilot.receiver.validate import WebhookEvent, validate
 
 MAX_BODY_BYTES = 3 * 1024 * 1024
@@ -44,7 +44,7 @@ class StoredReceiver:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class WebhookOutcome:
     """Status code plus what happened, for logging (no secrets, no path).
 
     ``reason`` is one of: ``ok``, ``body-too-large``, ``not-found``, ``lookup-failed``,
@@ -102,8 +102,8 @@ def handle_request(
     gcr_verifier: GcrVerifier | None = None,
     *,
     allow_cross_namespace: bool = True,
-) -> Outcome:
-    """Process one webhook request and return the :class:`Outcome`.
+) -> WebhookOutcome:
+    """Process one webhook request and return the :class:`WebhookOutcome`.
 
     Parameters
     ----------
@@ -124,7 +124,7 @@ def handle_request(
 
     Returns
     -------
-    Outcome
+    WebhookOutcome
 
     Examples
     --------
@@ -132,27 +132,27 @@ def handle_request(
     404
     """
     if len(request.body) > MAX_BODY_BYTES:
-        return Outcome(413, "body-too-large")
+        return WebhookOutcome(413, "body-too-large")
     if request.query or not _PATH.fullmatch(request.path):
-        return Outcome(404, "not-found")
+        return WebhookOutcome(404, "not-found")
     try:
         stored = lookup_receiver(request.path)
     except Exception:  # noqa: BLE001 - any store failure is Flux's "unable to list receivers"
-        return Outcome(500, "lookup-failed")
+        return WebhookOutcome(500, "lookup-failed")
     if stored is None:
-        return Outcome(404, "not-found")
+        return WebhookOutcome(404, "not-found")
     receiver = stored.receiver
     ident = f"{receiver.namespace}/{receiver.name}"
     if request.method != "POST":
-        return Outcome(405, "method-not-allowed", ident)
+        return WebhookOutcome(405, "method-not-allowed", ident)
     if receiver.spec.suspend:
-        return Outcome(503, "suspended", ident)
+        return WebhookOutcome(503, "suspended", ident)
     if not stored.ready:
-        return Outcome(503, "not-ready", ident)
+        return WebhookOutcome(503, "not-ready", ident)
     try:
         secret = read_secret(receiver.namespace, receiver.spec.secret_name)
     except Exception:  # noqa: BLE001 - a store outage is a 500, not the sender's fault
-        return Outcome(500, "secret-read-failed", ident)
+        return WebhookOutcome(500, "secret-read-failed", ident)
     try:
         event = validate(
             receiver.spec.type,
@@ -163,7 +163,7 @@ def handle_request(
             gcr_verifier=gcr_verifier,
         )
     except WebhookError as exc:
-        return Outcome(400, "invalid", ident, errors=(exc,))
+        return WebhookOutcome(400, "invalid", ident, errors=(exc,))
     selection = select_resources(
         receiver.namespace,
         receiver.spec.resources,
@@ -185,4 +185,4 @@ def handle_request(
             continue
         reconciled.append(ref)
     status, reason = (500, "reconcile-failed") if errors else (200, "ok")
-    return Outcome(status, reason, ident, event, tuple(reconciled), tuple(errors))
+    return WebhookOutcome(status, reason, ident, event, tuple(reconciled), tuple(errors))

@@ -1,68 +1,25 @@
-"""Validation of a Flux ``Receiver`` spec (``notification.toolkit.fluxcd.io/v1`` and ``v1beta2``).
+"""A validated Receiver, as the webhook pipeline reads it.
 
-tagpilot accepts what Flux's CRD accepts, minus what it cannot honour: ``generic-oidc``, CEL
-``resourceFilter``/``filter`` and resource kinds other than the three image kinds are refused
-with a clear :class:`~tagpilot.receiver.errors.ReceiverSpecError` instead of being silently
-ignored. Unknown fields are refused like ``kubectl apply`` (strict field validation) does.
+The values are built by :mod:`tagpilot.api.receiver`, the one validator of Receiver manifests;
+this module holds only the types the pipeline needs (lower in the layers than ``api``) and the
+token rule both ``apply`` and the webhook enforce.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from tagpilot.receiver.errors import ReceiverSpecError, WeakTokenError
+from tagpilot.receiver.errors import WeakTokenError
+from tagpilot.receiver.path import webhook_path
 
 API_VERSIONS = ("notification.toolkit.fluxcd.io/v1", "notification.toolkit.fluxcd.io/v1beta2")
-
-#: Receiver types tagpilot implements (Flux's enum minus ``generic-oidc``).
-RECEIVER_TYPES = (
-    "generic",
-    "generic-hmac",
-    "github",
-    "gitlab",
-    "bitbucket",
-    "harbor",
-    "dockerhub",
-    "quay",
-    "gcr",
-    "nexus",
-    "acr",
-    "cdevents",
-)
-UNSUPPORTED_TYPES = ("generic-oidc",)
-
-#: Flux's ``CrossNamespaceObjectReference.kind`` enum.
-FLUX_KINDS = (
-    "Bucket",
-    "GitRepository",
-    "Kustomization",
-    "HelmRelease",
-    "HelmChart",
-    "HelmRepository",
-    "ImageRepository",
-    "ImagePolicy",
-    "ImageUpdateAutomation",
-    "OCIRepository",
-    "ArtifactGenerator",
-    "ExternalArtifact",
-)
-#: The kinds tagpilot reconciles; each maps to a reconcile request of that object.
-SUPPORTED_KINDS = ("ImageRepository", "ImagePolicy", "ImageUpdateAutomation")
 IMAGE_GROUP = "image.toolkit.fluxcd.io"
 IMAGE_VERSIONS = ("v1", "v1beta2", "v1beta1")
 #: Flux defaults an apiVersion only for ImageRepository among the image kinds.
 DEFAULT_API_VERSIONS = {"ImageRepository": f"{IMAGE_GROUP}/v1"}
-
 MIN_TOKEN_LENGTH = 32
 DEFAULT_INTERVAL = "10m"
-_INTERVAL = re.compile(r"([0-9]+(\.[0-9]+)?(ms|s|m|h))+")
-_SPEC_FIELDS = {"type", "interval", "events", "resources", "secretRef", "suspend"}
-_RESOURCE_FIELDS = {"apiVersion", "kind", "name", "namespace", "matchLabels"}
-_CEL_FIELDS = {"resourceFilter", "filter"}
-_MAX_NAME = 253
 
 
 @dataclass(frozen=True)
@@ -91,6 +48,19 @@ class ReceiverSpec:
     interval: str = DEFAULT_INTERVAL
     suspend: bool = False
     api_version: str = field(default=API_VERSIONS[0])
+
+
+@dataclass(frozen=True)
+class Receiver:
+    """A validated Receiver: identity plus spec."""
+
+    name: str
+    namespace: str
+    spec: ReceiverSpec
+
+    def webhook_path(self, token: str) -> str:
+        """Return the path Flux publishes in ``status.webhookPath`` for this token."""
+        return webhook_path(token, self.name, self.namespace)
 
 
 def check_token(token: object) -> str:
@@ -125,179 +95,3 @@ def check_token(token: object) -> str:
             f"{MIN_TOKEN_LENGTH} (use 32 random bytes, e.g. `openssl rand -hex 32`)",
         )
     return token
-
-
-def validate_receiver_spec(
-    spec: Mapping[str, Any], *, api_version: str = API_VERSIONS[0]
-) -> ReceiverSpec:
-    """Validate a Receiver ``spec`` and return it typed.
-
-    Parameters
-    ----------
-    spec : Mapping
-        The ``spec`` mapping of a Receiver manifest.
-    api_version : str
-        The manifest's ``apiVersion``.
-
-    Returns
-    -------
-    ReceiverSpec
-
-    Raises
-    ------
-    ReceiverSpecError
-        On the first invalid or unsupported field, with its path (``spec.resources[0].kind``).
-
-    Examples
-    --------
-    >>> s = validate_receiver_spec({"type": "github", "secretRef": {"name": "t"},
-    ...     "resources": [{"kind": "ImageRepository", "name": "app"}]})
-    >>> s.type, s.resources[0].name
-    ('github', 'app')
-    """
-    if api_version not in API_VERSIONS:
-        raise ReceiverSpecError("apiVersion", f"must be one of {', '.join(API_VERSIONS)}")
-    if not isinstance(spec, Mapping):
-        raise ReceiverSpecError("spec", "must be a mapping")
-    receiver_type = _type(spec.get("type"))
-    for key in spec:
-        if key in _CEL_FIELDS:
-            raise ReceiverSpecError(f"spec.{key}", _CEL_REFUSED)
-        if key == "oidcProviders":
-            raise ReceiverSpecError(
-                "spec.oidcProviders", "generic-oidc is not supported by tagpilot yet"
-            )
-        if key not in _SPEC_FIELDS:
-            raise ReceiverSpecError(f"spec.{key}", "unknown field")
-    return ReceiverSpec(
-        type=receiver_type,
-        secret_name=_secret_name(spec.get("secretRef")),
-        resources=_resources(spec.get("resources")),
-        events=_events(spec.get("events")),
-        interval=_interval(spec.get("interval", DEFAULT_INTERVAL)),
-        suspend=_bool(spec.get("suspend", False), "spec.suspend"),
-        api_version=api_version,
-    )
-
-
-_CEL_REFUSED = (
-    "CEL filters are not supported by tagpilot; remove the field or split the Receiver "
-    "(Flux would evaluate it per resource)"
-)
-
-
-def _type(value: object) -> str:
-    if value is None:
-        raise ReceiverSpecError("spec.type", "required")
-    if value in UNSUPPORTED_TYPES:
-        raise ReceiverSpecError("spec.type", f"{value} is not supported by tagpilot yet")
-    if not isinstance(value, str) or value not in RECEIVER_TYPES:
-        raise ReceiverSpecError("spec.type", f"{value!r} is not one of {', '.join(RECEIVER_TYPES)}")
-    return value
-
-
-def _secret_name(value: object) -> str:
-    if value is None:
-        raise ReceiverSpecError("spec.secretRef", "required")
-    if not isinstance(value, Mapping):
-        raise ReceiverSpecError("spec.secretRef", "must be a mapping with a name")
-    name = value.get("name")
-    if not isinstance(name, str) or not name:
-        raise ReceiverSpecError("spec.secretRef.name", "required")
-    return name
-
-
-def _events(value: object) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ReceiverSpecError("spec.events", "must be a list of strings")
-    for i, item in enumerate(value):
-        if not isinstance(item, str):
-            raise ReceiverSpecError(f"spec.events[{i}]", "must be a string")
-    return tuple(value)
-
-
-def _interval(value: object) -> str:
-    if not isinstance(value, str) or not _INTERVAL.fullmatch(value):
-        raise ReceiverSpecError("spec.interval", "must be a duration like 10m, 1h or 30s")
-    return value
-
-
-def _bool(value: object, path: str) -> bool:
-    if not isinstance(value, bool):
-        raise ReceiverSpecError(path, "must be true or false")
-    return value
-
-
-def _resources(value: object) -> tuple[ResourceRef, ...]:
-    if value is None:
-        raise ReceiverSpecError("spec.resources", "required")
-    if not isinstance(value, list):
-        raise ReceiverSpecError("spec.resources", "must be a list")
-    return tuple(_resource(item, f"spec.resources[{i}]") for i, item in enumerate(value))
-
-
-def _resource(item: object, path: str) -> ResourceRef:
-    if not isinstance(item, Mapping):
-        raise ReceiverSpecError(path, "must be a mapping")
-    for key in item:
-        if key in _CEL_FIELDS:
-            raise ReceiverSpecError(f"{path}.{key}", _CEL_REFUSED)
-        if key not in _RESOURCE_FIELDS:
-            raise ReceiverSpecError(f"{path}.{key}", "unknown field")
-    kind = _kind(item.get("kind"), f"{path}.kind")
-    name = item.get("name")
-    if not isinstance(name, str) or not 1 <= len(name) <= _MAX_NAME:
-        raise ReceiverSpecError(f"{path}.name", f"required, 1 to {_MAX_NAME} characters or '*'")
-    namespace = item.get("namespace")
-    if namespace is not None and (
-        not isinstance(namespace, str) or not 1 <= len(namespace) <= _MAX_NAME
-    ):
-        raise ReceiverSpecError(f"{path}.namespace", f"must be 1 to {_MAX_NAME} characters")
-    return ResourceRef(
-        kind=kind,
-        name=name,
-        namespace=namespace,
-        match_labels=_labels(item.get("matchLabels"), f"{path}.matchLabels"),
-        api_version=_api_version(item.get("apiVersion"), kind, f"{path}.apiVersion"),
-    )
-
-
-def _kind(value: object, path: str) -> str:
-    if not isinstance(value, str) or value not in FLUX_KINDS:
-        raise ReceiverSpecError(path, f"{value!r} is not one of Flux's kinds")
-    if value not in SUPPORTED_KINDS:
-        raise ReceiverSpecError(
-            path,
-            f"{value} is a Flux kind tagpilot does not manage; use one of "
-            f"{', '.join(SUPPORTED_KINDS)}",
-        )
-    return value
-
-
-def _labels(value: object, path: str) -> dict[str, str] | None:
-    if value is None:
-        return None
-    if not isinstance(value, Mapping):
-        raise ReceiverSpecError(path, "must be a mapping of strings")
-    for key, label in value.items():
-        if not isinstance(key, str) or not isinstance(label, str):
-            raise ReceiverSpecError(path, "keys and values must be strings")
-    return dict(value)
-
-
-def _api_version(value: object, kind: str, path: str) -> str | None:
-    if value is None:
-        if kind not in DEFAULT_API_VERSIONS:
-            # Flux would answer 500 on every request; refuse the manifest up front instead.
-            raise ReceiverSpecError(
-                path,
-                f"required for kind {kind} (Flux has no default for it); "
-                f"set apiVersion: {IMAGE_GROUP}/v1",
-            )
-        return None
-    group, _, version = value.partition("/") if isinstance(value, str) else ("", "", "")
-    if group != IMAGE_GROUP or version not in IMAGE_VERSIONS:
-        raise ReceiverSpecError(path, f"must be {IMAGE_GROUP}/<{'|'.join(IMAGE_VERSIONS)}>")
-    return f"{group}/{version}"

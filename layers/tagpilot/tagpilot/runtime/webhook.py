@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from tagpilot.receiver.manifest import parse_receiver
-from tagpilot.receiver.pipeline import Outcome, StoredReceiver, handle_request
+from tagpilot.api.receiver import parse_receiver
+from tagpilot.receiver.pipeline import StoredReceiver, WebhookOutcome, handle_request
 from tagpilot.receiver.request import WebhookRequest
 from tagpilot.receiver.select import ObjectRef
 from tagpilot.reconcile.app import App
@@ -65,7 +65,7 @@ def request_scan(app: App, ref: ObjectRef, token: str) -> None:
     dispatch_keys(app, ref.kind, [f"{ref.namespace}/{ref.name}"], now=app.clock(), reason="webhook")
 
 
-def handle_webhook(app: App, request: WebhookRequest) -> Outcome:
+def handle_webhook(app: App, request: WebhookRequest) -> WebhookOutcome:
     token = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return handle_request(
         request,

@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Collection
 
+from tagpilot.golang.strconv import NumError, parse_float
 from tagpilot.golang.template import nodes as n
 from tagpilot.golang.template.errors import TemplateParseError
 from tagpilot.golang.template.quote import (
@@ -41,8 +42,6 @@ _OPERAND_START = frozenset(
 _INT_RE = re.compile(
     r"[+-]?(0[xX](_?[0-9a-fA-F])+|0[oO](_?[0-7])+|0[bB](_?[01])+|0(_?[0-7])*|[1-9](_?[0-9])*)"
 )
-_DEC_FLOAT_RE = re.compile(r"[+-]?(\d(_?\d)*(\.(\d(_?\d)*)?)?|\.\d(_?\d)*)([eE][+-]?\d(_?\d)*)?")
-_HEX_FLOAT_RE = re.compile(r"[+-]?0[xX](_?[0-9a-fA-F])*(\.[0-9a-fA-F_]*)?[pP][+-]?\d(_?\d)*")
 _INT64 = 1 << 63
 
 
@@ -61,16 +60,11 @@ def parse_go_int(text: str) -> int | None:
 
 
 def parse_go_float(text: str) -> float | None:
-    """``strconv.ParseFloat(text, 64)`` for the forms the lexer produces (None if invalid)."""
-    if _HEX_FLOAT_RE.fullmatch(text):
-        body = text.replace("_", "")
-        try:
-            return float.fromhex(body)
-        except ValueError:
-            return None
-    if not _DEC_FLOAT_RE.fullmatch(text):
+    """``strconv.ParseFloat(text, 64)``, ``None`` on any error (Go's ``parse.newNumber``)."""
+    try:
+        return parse_float(text)
+    except NumError:
         return None
-    return float(text.replace("_", ""))
 
 
 class PipelineParser:
