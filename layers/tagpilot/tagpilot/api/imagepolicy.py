@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from tagpilot.api.validation import DNS1123_LABEL, DNS1123_SUBDOMAIN, Checker
+from tagpilot.policy.errors import InvalidPolicyError
+from tagpilot.policy.factory import build_policer
+from tagpilot.policy.filter import build_filter
 
 SPEC_FIELDS = (
     "imageRepositoryRef",
@@ -23,10 +26,6 @@ ORDERS = ("asc", "desc")
 
 
 def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
-    from tagpilot.policy.errors import InvalidPolicyError
-    from tagpilot.policy.factory import build_policer
-    from tagpilot.policy.filter import build_filter
-
     spec = check.mapping(spec, path, allowed=SPEC_FIELDS)
     ref = check.mapping(
         spec.get("imageRepositoryRef"), f"{path}.imageRepositoryRef", allowed=("name", "namespace")

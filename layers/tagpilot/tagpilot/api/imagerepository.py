@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from tagpilot.api.validation import DNS1123_SUBDOMAIN, Checker
+from tagpilot.golang import regexp
 from tagpilot.golang.duration import parse_duration
+from tagpilot.registry.errors import ImageURLInvalidError
+from tagpilot.registry.names import parse_image_reference
 
 KIND = "ImageRepository"
 DEFAULT_EXCLUSION_LIST = ("^.*\\.sig$",)
@@ -30,10 +33,6 @@ SPEC_FIELDS = (
 
 def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
     """Check every field of the spec against Flux's CRD, plus what tagpilot can honour."""
-    from tagpilot.golang import regexp
-    from tagpilot.registry.errors import ImageURLInvalidError
-    from tagpilot.registry.names import parse_image_reference
-
     spec = check.mapping(spec, path, allowed=SPEC_FIELDS)
     image = check.string(spec, "image", path, required=True)
     if image:

@@ -6,6 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tagpilot.api import (
+    gitrepository,
+    imagepolicy,
+    imagerepository,
+    imageupdateautomation,
+    receiver,
+)
 from tagpilot.api.validation import Checker
 
 IMAGE_GROUP = "image.toolkit.fluxcd.io"
@@ -29,50 +36,41 @@ class KindInfo:
         return tuple(f"{self.group}/{v}" if self.group else v for v in self.versions)
 
 
-def _lazy(module: str, function: str = "validate_spec") -> SpecValidator:
-    def call(spec: Any, check: Checker, path: str) -> None:
-        import importlib
-
-        getattr(importlib.import_module(module), function)(spec, check, path)
-
-    return call
-
-
 KINDS: tuple[KindInfo, ...] = (
     KindInfo(
         IMAGE_GROUP,
         "ImageRepository",
         ("v1beta2", "v1"),
         ("image", "repository"),
-        _lazy("tagpilot.api.imagerepository"),
+        imagerepository.validate_spec,
     ),
     KindInfo(
         IMAGE_GROUP,
         "ImagePolicy",
         ("v1beta2", "v1"),
         ("image", "policy"),
-        _lazy("tagpilot.api.imagepolicy"),
+        imagepolicy.validate_spec,
     ),
     KindInfo(
         IMAGE_GROUP,
         "ImageUpdateAutomation",
         ("v1beta2", "v1"),
         ("image", "update"),
-        _lazy("tagpilot.api.imageupdateautomation"),
+        imageupdateautomation.validate_spec,
     ),
     KindInfo(
         SOURCE_GROUP,
         "GitRepository",
         ("v1beta2", "v1"),
         ("source", "git"),
-        _lazy("tagpilot.api.gitrepository"),
+        gitrepository.validate_spec,
     ),
     KindInfo(
         NOTIFICATION_GROUP,
         "Receiver",
         ("v1beta2", "v1"),
         ("receiver",),
-        _lazy("tagpilot.api.receiver"),
+        receiver.validate_spec,
     ),
     KindInfo("", "Namespace", ("v1",), ("namespace",), None),
     KindInfo("", "Secret", ("v1",), ("secret",), None),

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
 from tagpilot.api import kinds
 from tagpilot.api.errors import FieldError, ManifestError
 from tagpilot.api.resource import Resource
@@ -78,9 +81,6 @@ def _read(path: Path) -> str:
 
 def parse_documents(name: str, text: str) -> list[Any]:
     """Parse a multi-document YAML stream; a syntax error names the file and line."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
     yaml = YAML(typ="safe", pure=True)
     try:
         return [doc for doc in yaml.load_all(text) if doc is not None]

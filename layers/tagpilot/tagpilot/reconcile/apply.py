@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from tagpilot.api.loader import LoadedDocument
+from tagpilot.reconcile import receiver
 from tagpilot.reconcile.app import App
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
@@ -47,17 +47,5 @@ def apply_documents(app: App, docs: Iterable[LoadedDocument]) -> list[str]:
     return lines
 
 
-def _before_receiver(app: App, resource: Any) -> None:
-    import importlib
-
-    importlib.import_module("tagpilot.reconcile.receiver").before_apply(app, resource)
-
-
-def _after_receiver(app: App, resource: Any) -> None:
-    import importlib
-
-    importlib.import_module("tagpilot.reconcile.receiver").after_apply(app, resource)
-
-
-_BEFORE_APPLY = {"Receiver": _before_receiver}
-_AFTER_APPLY = {"Receiver": _after_receiver}
+_BEFORE_APPLY = {"Receiver": receiver.before_apply}
+_AFTER_APPLY = {"Receiver": receiver.after_apply}

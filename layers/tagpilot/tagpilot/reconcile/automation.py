@@ -10,7 +10,9 @@ against any overlap that remains.
 
 from __future__ import annotations
 
+import time
 import uuid
+from dataclasses import dataclass, field
 from typing import Any
 
 from tagpilot.api import conditions
@@ -20,12 +22,32 @@ from tagpilot.golang.duration import parse_duration
 from tagpilot.reconcile import windows
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
-from tagpilot.reconcile.gitconfig import GitConfigError, StalledError, git_config
+from tagpilot.reconcile.gitconfig import (
+    GitConfig,
+    GitConfigError,
+    StalledError,
+    git_config,
+    secret_bytes,
+)
 from tagpilot.reconcile.selectors import matches
+from tagpilot.source.auth import GitAuth
+from tagpilot.source.commit import Signature
 from tagpilot.source.errors import SigningKeyError, SourceError
+from tagpilot.source.fetch import ls_remote
+from tagpilot.source.remote import open_remote
+from tagpilot.source.signing import OpenPGPSigner
+from tagpilot.source.workflow import run_update
+from tagpilot.update.apply import apply_setters
 from tagpilot.update.errors import UpdateError
-from tagpilot.update.template import RemovedTemplateFieldError, validate_template
+from tagpilot.update.imageref import ImageRef
+from tagpilot.update.setters import setters_for_policies
+from tagpilot.update.template import (
+    RemovedTemplateFieldError,
+    render_commit_message,
+    validate_template,
+)
 from tagpilot.update.template.errors import CommitTemplateExecError, CommitTemplateParseError
+from tagpilot.update.walk import is_candidate_name
 
 KIND = "ImageUpdateAutomation"
 UP_TO_DATE = "repository up-to-date"
@@ -70,7 +92,7 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
                 automation, automation.status, next_due_at=app.clock() + LEASE_RETRY_SECONDS
             )
             return out
-        result = config.run(app, automation, policies, status)
+        result = run_automation(app, config, automation, policies, status)
     except StalledError as exc:
         conditions.mark_stalled(status, exc.reason, str(exc), generation=automation.generation)
         return _finish(app, automation, status, out, next_due=None, failures=0)
@@ -103,6 +125,121 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     done = _finish(app, automation, status, out, next_due=app.clock() + interval, failures=0)
     done.message = result.summary
     return done
+
+
+@dataclass
+class RunResult:
+    commit_id: str | None
+    source_revision: str
+    summary: str
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+def run_automation(
+    app: App,
+    config: GitConfig,
+    automation: Resource,
+    policies: dict[str, dict[str, str]],
+    status: dict[str, Any],
+) -> RunResult:
+    """Clone, apply the setters under ``update.path``, commit and push (Flux 4.3)."""
+    spec = automation.spec
+    git = spec.get("git") or {}
+    commit = git.get("commit") or {}
+    push = git.get("push") or {}
+    secret = (
+        secret_bytes(app, config.secret_ns, config.secret_name, "GitRepository secretRef")
+        if config.secret_name
+        else {}
+    )
+    remote = open_remote(
+        config.url, GitAuth.from_secret(secret) if secret else None, config.timeout
+    )
+    sync_needed = (
+        policies != (status.get("observedPolicies") or {})
+        or config.push_branch != config.checkout_branch
+        or bool(push.get("refspec"))
+    )
+    observed = status.get("observedSourceRevision")
+    if not sync_needed and observed:
+        head = ls_remote(remote).get(f"refs/heads/{config.checkout_branch}".encode())
+        if head is not None and f"{config.checkout_branch}@sha1:{head.decode()}" == observed:
+            return RunResult(
+                None, observed, "no change since last reconciliation", {"clones_skipped": 1}
+            )
+    refs = {
+        name: ImageRef(ref["name"], ref["tag"], ref.get("digest", ""))
+        for name, ref in policies.items()
+    }
+    setters = setters_for_policies(automation.namespace, refs)
+    signer = _signer(app, automation)
+    author = commit.get("author") or {}
+    started = time.perf_counter()
+
+    def edit(files: Any) -> Any:
+        return _Edit(apply_setters(files, setters))
+
+    def message_for(edited: Any) -> str:
+        return render_commit_message(
+            commit.get("messageTemplate"),
+            namespace=automation.namespace,
+            name=automation.name,
+            result=edited.outcome.result,
+            values=commit.get("messageTemplateValues"),
+            api_version=automation.api_version,
+            policies=refs,
+        )
+
+    result = run_update(
+        remote,
+        config.checkout_branch,
+        config.push_branch if config.push_branch != config.checkout_branch else None,
+        (spec.get("update") or {}).get("path") or "",
+        edit,
+        Signature(author.get("name", ""), author["email"]),
+        message_for,
+        signer=signer,
+        refspec=push.get("refspec"),
+        options=push.get("options"),
+        accept=is_candidate_name,
+    )
+    seconds = time.perf_counter() - started
+    if result.commit_id is None:
+        return RunResult(
+            None, result.source_revision, "repository up-to-date", {"run_seconds": seconds}
+        )
+    sha = result.commit_id.decode()
+    summary = f"pushed commit '{sha[:7]}' to branch '{result.pushed_branch}'"
+    if push.get("refspec"):
+        summary += f" and refspecs '{push['refspec']}'"
+    return RunResult(
+        sha,
+        result.source_revision,
+        summary,
+        {"run_seconds": seconds, "push_attempts": result.attempts},
+    )
+
+
+def _signer(app: App, automation: Resource) -> OpenPGPSigner | None:
+    signing = ((automation.spec.get("git") or {}).get("commit") or {}).get("signingKey") or {}
+    name = (signing.get("secretRef") or {}).get("name")
+    if not name:
+        return None
+    data = secret_bytes(app, automation.namespace, name, "signingKey")
+    if "git.asc" not in data:
+        raise GitConfigError(
+            f"signingKey: secret '{automation.namespace}/{name}' has no 'git.asc' key"
+        )
+    return OpenPGPSigner.from_armored(data["git.asc"], data.get("passphrase"))
+
+
+@dataclass
+class _Edit:
+    outcome: Any
+
+    @property
+    def files(self) -> Any:
+        return self.outcome.changed
 
 
 def _check_spec(automation: Resource) -> None:

@@ -1,10 +1,8 @@
-"""The Git side of an automation run: GitRepository, credentials, branches, the run."""
+"""The Git side of an automation: its GitRepository, credentials and branches (Flux 4.1)."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from tagpilot.api.resource import Resource
 from tagpilot.errors import TagpilotError
@@ -27,15 +25,7 @@ class StalledError(TagpilotError):
         self.reason = reason
 
 
-@dataclass
-class RunResult:
-    commit_id: str | None
-    source_revision: str
-    summary: str
-    metrics: dict[str, float] = field(default_factory=dict)
-
-
-def _secret_bytes(app: App, namespace: str, name: str, what: str) -> dict[str, bytes]:
+def secret_bytes(app: App, namespace: str, name: str, what: str) -> dict[str, bytes]:
     try:
         data = app.secrets.get(namespace, name).data
     except SecretNotFoundError as exc:
@@ -51,123 +41,6 @@ class GitConfig:
     secret_ns: str
     secret_name: str | None
     timeout: float
-
-    def run(
-        self,
-        app: App,
-        automation: Resource,
-        policies: dict[str, dict[str, str]],
-        status: dict[str, Any],
-    ) -> RunResult:
-        from tagpilot.source.auth import GitAuth
-        from tagpilot.source.commit import Signature
-        from tagpilot.source.fetch import ls_remote
-        from tagpilot.source.remote import open_remote
-        from tagpilot.source.workflow import run_update
-        from tagpilot.update.apply import apply_setters
-        from tagpilot.update.imageref import ImageRef
-        from tagpilot.update.setters import setters_for_policies
-        from tagpilot.update.template import render_commit_message
-        from tagpilot.update.walk import is_candidate_name
-
-        spec = automation.spec
-        git = spec.get("git") or {}
-        commit = git.get("commit") or {}
-        push = git.get("push") or {}
-        secret = (
-            _secret_bytes(app, self.secret_ns, self.secret_name, "GitRepository secretRef")
-            if self.secret_name
-            else {}
-        )
-        remote = open_remote(
-            self.url, GitAuth.from_secret(secret) if secret else None, self.timeout
-        )
-        sync_needed = (
-            policies != (status.get("observedPolicies") or {})
-            or self.push_branch != self.checkout_branch
-            or bool(push.get("refspec"))
-        )
-        observed = status.get("observedSourceRevision")
-        if not sync_needed and observed:
-            head = ls_remote(remote).get(f"refs/heads/{self.checkout_branch}".encode())
-            if head is not None and f"{self.checkout_branch}@sha1:{head.decode()}" == observed:
-                return RunResult(
-                    None, observed, "no change since last reconciliation", {"clones_skipped": 1}
-                )
-        refs = {
-            name: ImageRef(ref["name"], ref["tag"], ref.get("digest", ""))
-            for name, ref in policies.items()
-        }
-        setters = setters_for_policies(automation.namespace, refs)
-        signer = self._signer(app, automation)
-        author = commit.get("author") or {}
-        started = time.perf_counter()
-
-        def edit(files: Any) -> Any:
-            return _Edit(apply_setters(files, setters))
-
-        def message_for(edited: Any) -> str:
-            return render_commit_message(
-                commit.get("messageTemplate"),
-                namespace=automation.namespace,
-                name=automation.name,
-                result=edited.outcome.result,
-                values=commit.get("messageTemplateValues"),
-                api_version=automation.api_version,
-                policies=refs,
-            )
-
-        result = run_update(
-            remote,
-            self.checkout_branch,
-            self.push_branch if self.push_branch != self.checkout_branch else None,
-            (spec.get("update") or {}).get("path") or "",
-            edit,
-            Signature(author.get("name", ""), author["email"]),
-            message_for,
-            signer=signer,
-            refspec=push.get("refspec"),
-            options=push.get("options"),
-            accept=is_candidate_name,
-        )
-        seconds = time.perf_counter() - started
-        if result.commit_id is None:
-            return RunResult(
-                None, result.source_revision, "repository up-to-date", {"run_seconds": seconds}
-            )
-        sha = result.commit_id.decode()
-        summary = f"pushed commit '{sha[:7]}' to branch '{result.pushed_branch}'"
-        if push.get("refspec"):
-            summary += f" and refspecs '{push['refspec']}'"
-        return RunResult(
-            sha,
-            result.source_revision,
-            summary,
-            {"run_seconds": seconds, "push_attempts": result.attempts},
-        )
-
-    def _signer(self, app: App, automation: Resource) -> Any:
-        signing = ((automation.spec.get("git") or {}).get("commit") or {}).get("signingKey") or {}
-        name = (signing.get("secretRef") or {}).get("name")
-        if not name:
-            return None
-        from tagpilot.source.signing import OpenPGPSigner
-
-        data = _secret_bytes(app, automation.namespace, name, "signingKey")
-        if "git.asc" not in data:
-            raise GitConfigError(
-                f"signingKey: secret '{automation.namespace}/{name}' has no 'git.asc' key"
-            )
-        return OpenPGPSigner.from_armored(data["git.asc"], data.get("passphrase"))
-
-
-@dataclass
-class _Edit:
-    outcome: Any
-
-    @property
-    def files(self) -> Any:
-        return self.outcome.changed
 
 
 def git_config(app: App, automation: Resource) -> GitConfig:

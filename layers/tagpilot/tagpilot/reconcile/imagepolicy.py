@@ -22,6 +22,7 @@ from tagpilot.reconcile import selection
 from tagpilot.reconcile.acl import AccessDeniedError, check_access
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
+from tagpilot.reconcile.dispatch import work_item
 from tagpilot.reconcile.registryauth import build_registry_auth
 from tagpilot.registry.errors import ImageURLInvalidError, RegistryError
 from tagpilot.registry.names import parse_image_reference
@@ -182,8 +183,6 @@ def _next_due(app: App, policy: Resource) -> float | None:
 
 
 def _automations(app: App, namespace: str) -> list[Any]:
-    from tagpilot.reconcile.dispatch import work_item
-
     return [
         work_item(app, "ImageUpdateAutomation", a.namespace, a.name, "policy changed")
         for a in app.objects.list("ImageUpdateAutomation", namespace)

@@ -8,6 +8,7 @@ the ``Retry-After`` a registry asked for).
 
 from __future__ import annotations
 
+import calendar
 import time
 from typing import Any
 
@@ -62,8 +63,6 @@ def should_scan(
 
 
 def _parse_time(text: str) -> float:
-    import calendar
-
     return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ")))
 
 

@@ -14,6 +14,7 @@ from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
 from tagpilot.store.queues import WorkItem
 
+#: Imported on first use (importlib): the scan worker never loads dulwich or the setters.
 _RECONCILERS = {
     "ImageRepository": "tagpilot.reconcile.imagerepository",
     "ImagePolicy": "tagpilot.reconcile.imagepolicy",

@@ -9,17 +9,35 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import boto3
+import requests
+from botocore.config import Config
+
 from tagpilot.config import Settings
+from tagpilot.local.stack import ensure_running
+from tagpilot.receiver.gcr import GcrTokenVerifier, http_key_fetcher
 from tagpilot.reconcile.app import App
+from tagpilot.reconcile.scanext import PushSources
+from tagpilot.registry.budget import RequestMeter
+from tagpilot.registry.client import RegistryClient
+from tagpilot.registry.ecr import EcrCredentialProvider
+from tagpilot.registry.errors import ImageURLInvalidError
+from tagpilot.registry.names import parse_image_reference
+from tagpilot.store.budgets import BudgetStore
+from tagpilot.store.leases import LeaseStore
+from tagpilot.store.models import build_models
+from tagpilot.store.models import create_tables as create
+from tagpilot.store.objects import ObjectStore
+from tagpilot.store.pushtimes import PushTimeStore
 from tagpilot.store.queues import MemoryQueue, Queue, SqsQueue
+from tagpilot.store.secrets import SecretStore
+from tagpilot.store.tags import TagStore
 
 
 def resolve_local(settings: Settings) -> Settings:
     """In local mode, start (or find) the local stack and point the settings at it."""
     if settings.mode != "local" or settings.dynamodb_endpoint:
         return settings
-    from tagpilot.local.stack import ensure_running
-
     stack = ensure_running(settings.home)
     return settings.with_overrides(
         dynamodb_endpoint=stack.dynamodb_endpoint,
@@ -31,9 +49,6 @@ def resolve_local(settings: Settings) -> Settings:
 
 def derive_index_attributes(resource: Any) -> dict[str, str | None]:
     """Index attributes of an object: its canonical image, or what it references."""
-    from tagpilot.registry.errors import ImageURLInvalidError
-    from tagpilot.registry.names import parse_image_reference
-
     if resource.kind == "ImageRepository":
         try:
             return {
@@ -50,23 +65,6 @@ def derive_index_attributes(resource: Any) -> dict[str, str | None]:
 
 def build_app(settings: Settings, *, session: Any = None, create_tables: bool | None = None) -> App:
     """Wire real adapters for ``settings`` (AWS or the local stack)."""
-    import boto3
-    import requests
-    from botocore.config import Config
-
-    from tagpilot.reconcile.scanext import PushSources
-    from tagpilot.registry.budget import RequestMeter
-    from tagpilot.registry.client import RegistryClient
-    from tagpilot.registry.ecr import EcrCredentialProvider
-    from tagpilot.store.budgets import BudgetStore
-    from tagpilot.store.leases import LeaseStore
-    from tagpilot.store.models import build_models
-    from tagpilot.store.models import create_tables as create
-    from tagpilot.store.objects import ObjectStore
-    from tagpilot.store.pushtimes import PushTimeStore
-    from tagpilot.store.secrets import SecretStore
-    from tagpilot.store.tags import TagStore
-
     settings = resolve_local(settings)
     if session is None:
         if settings.access_key_id:
@@ -103,8 +101,6 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
         if region not in ecr_clients:
             ecr_clients[region] = session.client("ecr", region_name=region, config=cfg)
         return ecr_clients[region]
-
-    from tagpilot.receiver.gcr import GcrTokenVerifier, http_key_fetcher
 
     registry_session = requests.Session()
     meter = RequestMeter(time.time)  # counts registry requests for the registry budgets

@@ -11,8 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
+
+from tagpilot.config import load_settings
+from tagpilot.reconcile import runner
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
+from tagpilot.runtime.app import build_app
+from tagpilot.store.queues import WorkItem
 
 _APP: Any = None
 
@@ -20,9 +26,6 @@ _APP: Any = None
 def current_app() -> Any:
     global _APP
     if _APP is None:
-        from tagpilot.config import load_settings
-        from tagpilot.runtime.app import build_app
-
         _APP = build_app(load_settings())
     return _APP
 
@@ -35,16 +38,11 @@ def use_app(app: App) -> None:
 
 def run_work_record(body: str, metrics: Any, logger: Any) -> None:
     """Handle one queue message (scan or automation worker): reconcile, then log and measure."""
-    from tagpilot.reconcile import runner
-    from tagpilot.store.queues import WorkItem
-
     record_outcomes(metrics, logger, runner.run(current_app(), WorkItem.from_body(body)))
 
 
 def record_outcomes(metrics: Any, logger: Any, outcomes: Iterable[Outcome]) -> None:
     """Emit one log line and the metrics of each outcome (names and numbers only)."""
-    from aws_lambda_powertools.metrics import MetricUnit
-
     for out in outcomes:
         logger.info(
             "reconciled",

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tagpilot.api.receiver import parse_receiver
+from tagpilot.receiver.ecr import parse_ecr_event
 from tagpilot.receiver.pipeline import StoredReceiver, WebhookOutcome, handle_request
 from tagpilot.receiver.request import WebhookRequest
 from tagpilot.receiver.select import ObjectRef
@@ -83,8 +84,6 @@ def handle_ecr_event(app: App, event: dict[str, Any]) -> list[str]:
     The request token is derived from the EventBridge event id, so a duplicate delivery of the
     same event is recognised: an object that already handled it is not scanned again.
     """
-    from tagpilot.receiver.ecr import parse_ecr_event
-
     action = parse_ecr_event(event)
     if action is None:
         return []

@@ -62,6 +62,7 @@ class OpenPGPSigner:
         >>> signer.sign(b"tree ...")[:27]  # doctest: +SKIP
         b'-----BEGIN PGP SIGNATURE-----'
         """
+        # Lazy: the Sequoia bindings load a native library only automations that sign need.
         import pysequoia
 
         if not key or not key.strip():
@@ -111,7 +112,7 @@ class OpenPGPSigner:
 
     def sign(self, payload: bytes) -> bytes:
         """Return a detached ASCII-armored signature of ``payload``."""
-        import pysequoia
+        import pysequoia  # lazy, as in from_armored
 
         signature = pysequoia.sign(self._signer, payload, mode=pysequoia.SignatureMode.DETACHED)
         return bytes(signature)

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from tagpilot.errors import TagpilotError
 
 
@@ -76,8 +78,6 @@ class SqsQueue:
             self._flush(batch)
 
     def _flush(self, batch: list[dict[str, Any]]) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         try:
             result = self._client.send_message_batch(QueueUrl=self._url, Entries=batch)
         except (ClientError, BotoCoreError) as exc:
