@@ -347,12 +347,13 @@ def push_image(
     media_type: str = OCI_MANIFEST,
     variant: str = "",
     workers: int = 8,
+    created: str | None = None,
 ) -> str:
     """Push one tiny image to ``repo`` under every tag; return the manifest digest.
 
     ``session`` supplies ``verify``/``cert`` for TLS registries; ``auth`` is used for Basic
     challenges and for Bearer token requests (scope ``pull,push``). ``variant`` changes the
-    config blob, hence the digest.
+    config blob, hence the digest; so does ``created`` (the config's build time).
     """
     config_type, layer_type = _MEDIA[media_type]
     pusher = _Pusher(base_url, repo, session, auth)
@@ -360,6 +361,8 @@ def push_image(
     rootfs = {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer).hexdigest()]}
     config_doc = {"architecture": "amd64", "os": "linux", "rootfs": rootfs}
     config_doc["config"] = {"Labels": {"variant": variant}}
+    if created is not None:  # the build time (RFC 3339), as image builders write it
+        config_doc["created"] = created
     config = json.dumps(config_doc, sort_keys=True).encode()
     config_desc, layer_desc = (
         {"mediaType": kind, "digest": pusher.blob(data), "size": len(data)}

@@ -192,3 +192,68 @@ def test_missing_push_times_is_a_clear_stall(xapp, registry) -> None:
     out = imagepolicy.reconcile(xapp, "apps", "app")
     assert (out.ready, out.reason) == ("False", "InvalidExtension")
     assert "annotate ImageRepository apps/app with tagpilot.dev/push-times" in out.message
+
+
+def test_config_created_read_once_per_new_tag(xapp, registry, clock) -> None:
+    old = push_image(registry.url, "team/app", ["1.0.0", "1.0"], created="2026-01-01T00:00:00Z")
+    push_image(registry.url, "team/app", ["1.1.0"], created="2026-11-30T12:00:00.5Z")
+    apply(
+        xapp,
+        "ImageRepository",
+        "app",
+        {"image": f"{registry.host}/team/app", "insecure": True, "interval": "5m"},
+        {"tagpilot.dev/push-times": "auto"},
+    )
+    out = imagerepository.reconcile(xapp, "apps", "app")
+    # 3 manifests, 2 configs ("1.0" shares 1.0.0's digest: its config is not read again).
+    assert out.metrics["push_time_reads"] == 5
+    record = xapp.pushtimes.get("apps/app")
+    assert record.tags["1.0"] == record.tags["1.0.0"] == (old, 1767225600.0)
+    assert record.tags["1.1.0"][1] == 1796040000.5
+    _rescan(xapp)
+    xapp.objects.request_reconcile("ImageRepository", "apps", "app", "no new tags")
+    out = imagerepository.reconcile(xapp, "apps", "app")
+    assert out.metrics["push_time_reads"] == 0 and "push_time_items_written" not in out.metrics
+    push_image(registry.url, "team/app", ["1.2.0"], created="2026-12-01T00:00:00Z")
+    xapp.objects.request_reconcile("ImageRepository", "apps", "app", "one new tag")
+    out = imagerepository.reconcile(xapp, "apps", "app")
+    assert out.metrics["push_time_reads"] == 2
+    spec = {"imageRepositoryRef": {"name": "app"}, "policy": {"alphabetical": {"order": "asc"}}}
+    apply(xapp, "ImagePolicy", "app", spec, {"tagpilot.dev/order": "newest-pushed"})
+    imagepolicy.reconcile(xapp, "apps", "app")
+    assert _policy(xapp).status["latestRef"]["tag"] == "1.2.0"
+
+
+def test_push_time_failure_does_not_fail_the_scan(xapp, registry) -> None:
+    push_image(registry.url, "team/app", ["1.0.0"])
+    xapp.push_sources.docker_hub_api = "http://127.0.0.1:9"  # nothing listens on discard
+    apply(
+        xapp,
+        "ImageRepository",
+        "app",
+        {"image": f"{registry.host}/team/app", "insecure": True, "interval": "5m"},
+        {"tagpilot.dev/push-times": "dockerhub"},
+    )
+    out = imagerepository.reconcile(xapp, "apps", "app")
+    assert out.ready == "True"
+    failed = condition(
+        xapp.objects.require("ImageRepository", "apps", "app"), "tagpilot.dev/PushTimes"
+    )
+    assert failed["status"] == "False" and failed["reason"] == "PushTimesFailed"
+
+
+def test_configs_without_created_are_remembered(xapp, registry) -> None:
+    push_image(registry.url, "team/app", ["1.0.0", "1.0.1"])  # no "created" in the config
+    apply(
+        xapp,
+        "ImageRepository",
+        "app",
+        {"image": f"{registry.host}/team/app", "insecure": True, "interval": "5m"},
+        {"tagpilot.dev/push-times": "config"},
+    )
+    out = imagerepository.reconcile(xapp, "apps", "app")
+    assert out.metrics["push_time_reads"] == 3  # two manifests, one config
+    assert xapp.pushtimes.get("apps/app").times() == {}
+    _rescan(xapp)
+    xapp.objects.request_reconcile("ImageRepository", "apps", "app", "again")
+    assert imagerepository.reconcile(xapp, "apps", "app").metrics["push_time_reads"] == 0

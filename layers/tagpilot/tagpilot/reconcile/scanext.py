@@ -38,6 +38,7 @@ from tagpilot.registry.pushtimes import (
     ContentReader,
     PushTimes,
     Refreshed,
+    RegistryContentReader,
     choose_source,
     from_config,
     from_docker_hub,
@@ -59,7 +60,8 @@ class PushSources:
     session: requests.Session = field(default_factory=requests.Session)
     docker_hub_api: str = DOCKER_HUB_API
     ecr_client: Callable[[str], Any] | None = None  # region -> boto3 ECR client
-    reader: Callable[[ImageName, Any, float], ContentReader] | None = None
+    #: ``(registry client, image, auth, timeout) -> reader``; default: the registry client's.
+    reader: Callable[[Any, ImageName, Any, float], ContentReader] | None = None
 
 
 def _budget(resource: Resource, host: str) -> Budget | None:
@@ -114,10 +116,13 @@ def before_scan(
 
 def settle(app: Any, resource: Resource, image: ImageName, out: Outcome) -> None:
     """Charge the requests the meter counted beyond the estimate; apply announced limits."""
-    if app.budgets is None or app.meter is None:
+    if app.meter is None:
         return
     host = image.api_host.lower()
     usage = app.meter.take(host)
+    out.metrics["registry_requests"] = out.metrics.get("registry_requests", 0) + usage.requests
+    if app.budgets is None:
+        return
     estimate = out.metrics.pop("budget_estimate", 0)
     try:
         budget = _budget(resource, host)
@@ -161,9 +166,8 @@ def _refresh(
         return from_docker_hub(
             sources.session, image, tags, api=sources.docker_hub_api, timeout=timeout
         )
-    if sources.reader is None:
-        raise RegistryError("image config reads are not available in this build")
-    return from_config(sources.reader(image, auth, timeout), tags, previous)
+    reader = (sources.reader or RegistryContentReader)(app.registry, image, auth, timeout)
+    return from_config(reader, tags, previous)
 
 
 def record_push_times(

@@ -17,7 +17,7 @@ tags, reusing the previous record, and counts the registry reads it made.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -31,6 +31,8 @@ from tagpilot.registry.errors import MalformedResponseError, RegistryError
 from tagpilot.registry.names import ImageName
 
 DOCKER_HUB_API = "https://hub.docker.com"
+#: The push time of a tag whose image config has no ``created``: remembered, so it is not re-read.
+UNKNOWN = -1.0
 DOCKER_HUB_HOSTS = ("index.docker.io", "docker.io", "registry-1.docker.io")
 
 
@@ -49,7 +51,8 @@ class PushTimes:
     digests: dict[str, float] = field(default_factory=dict)
 
     def times(self) -> dict[str, float]:
-        return {tag: at for tag, (_, at) in self.tags.items()}
+        """tag -> push time, without the tags whose time is :data:`UNKNOWN`."""
+        return {tag: at for tag, (_, at) in self.tags.items() if at != UNKNOWN}
 
     def to_bytes(self) -> bytes:
         doc: dict[str, Any] = {"tags": {t: [d, at] for t, (d, at) in sorted(self.tags.items())}}
@@ -202,9 +205,8 @@ def from_config(reader: ContentReader, tags: Sequence[str], previous: PushTimes)
             created = json.loads(reader.blob(config_digest)).get("created")
         except (ValueError, AttributeError) as exc:
             raise PushTimeError(f"config of {tag} is not a JSON object: {exc}") from exc
-        if not created:
-            continue  # no build time: the tag's age stays unknown
-        at = _epoch(created, f"config of {tag}")
+        # No build time: the tag's age stays unknown (soak waits for it; newest-pushed skips it).
+        at = _epoch(created, f"config of {tag}") if created else UNKNOWN
         record.tags[tag] = (digest, at)
         record.digests[digest] = at
     live = {d for d, _ in record.tags.values()}
@@ -212,4 +214,29 @@ def from_config(reader: ContentReader, tags: Sequence[str], previous: PushTimes)
     return Refreshed(record, reads)
 
 
-Reader = Callable[[ImageName], ContentReader]
+class RegistryContentReader:
+    """:class:`ContentReader` over the registry client (manifests and blobs, digest-checked)."""
+
+    #: An image config is small; anything bigger is not one.
+    MAX_CONFIG_BYTES = 1 << 20
+
+    def __init__(self, client: Any, name: ImageName, auth: Any, timeout: float) -> None:
+        self._client, self._name, self._auth, self._timeout = client, name, auth, timeout
+
+    def manifest(self, reference: str) -> tuple[str, dict[str, Any]]:
+        from tagpilot.registry.content import get_manifest
+
+        found = get_manifest(self._client, self._name, reference, self._auth, self._timeout)
+        return found.digest, found.body
+
+    def blob(self, digest: str) -> bytes:
+        from tagpilot.registry.content import get_blob
+
+        return get_blob(
+            self._client,
+            self._name,
+            digest,
+            self._auth,
+            self._timeout,
+            max_size=self.MAX_CONFIG_BYTES,
+        )
