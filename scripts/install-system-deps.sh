@@ -87,6 +87,31 @@ install_dynamodb_local() {
     npm install --no-save --no-audit --no-fund --prefix "$tools_dir" "$DYNAMODB_LOCAL_NPM"
 }
 
+# Published REST descriptions of the forges, for the pull request tests (tests/support/forgeschema.py):
+# GitHub's OpenAPI (@octokit/openapi), Bitbucket Cloud's route table generated from its swagger
+# (bitbucket), Forgejo/Gitea's operations generated from its swagger (@llamaduck/forgejo-ts), and
+# GitLab's endpoint templates (@gitbeaker/core; GitLab publishes no OpenAPI on npm or PyPI).
+FORGE_SCHEMA_PACKAGES=(
+    "@octokit/openapi@23.0.2"
+    "bitbucket@2.12.0"
+    "@llamaduck/forgejo-ts@15.0.9"
+    "@gitbeaker/core@43.8.0"
+)
+
+install_forge_schemas() {
+    local dir="$tools_dir/forge-schemas"
+    mkdir -p "$dir"
+    local pkg file
+    for pkg in "${FORGE_SCHEMA_PACKAGES[@]}"; do
+        file="$(echo "${pkg#@}" | tr '/' '-' | sed 's/@/-/').tgz"
+        if [[ -f "$dir/$file" ]]; then
+            continue
+        fi
+        log "Fetching $pkg into $dir"
+        (cd "$dir" && npm pack --silent "$pkg" >/dev/null)
+    done
+}
+
 main() {
     if ! command -v dpkg-query >/dev/null 2>&1; then
         echo "install-system-deps: this script supports Debian and Ubuntu (apt) only." >&2
@@ -105,6 +130,7 @@ main() {
     fi
     disable_registry_service
     install_dynamodb_local
+    install_forge_schemas
     log "System dependencies ready"
 }
 

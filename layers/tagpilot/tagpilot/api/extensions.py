@@ -17,7 +17,8 @@ ImagePolicy
 ImageUpdateAutomation
     ``change-windows``: cron expressions (``;``-separated) of the minutes pushes are allowed in;
     ``change-windows-timezone``: their IANA time zone (default UTC).
-    ``pull-request``...: see :mod:`tagpilot.forge`.
+    ``pull-request`` (the forge) and ``pull-request-*``: push to a branch and open or update one
+    pull request instead (:mod:`tagpilot.reconcile.pullrequest`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ SOAK = PREFIX + "soak"
 ALLOW_DOWNGRADE = PREFIX + "allow-downgrade"
 CHANGE_WINDOWS = PREFIX + "change-windows"
 CHANGE_WINDOWS_TZ = PREFIX + "change-windows-timezone"
+PULL_REQUEST = PREFIX + "pull-request"  # the forge: github, gitlab, gitea, forgejo, bitbucket
+PULL_REQUEST_API = PREFIX + "pull-request-api"
+PULL_REQUEST_REPOSITORY = PREFIX + "pull-request-repository"
+PULL_REQUEST_SECRET = PREFIX + "pull-request-secret"  # a Secret with a ``token`` entry
+PULL_REQUEST_BRANCH = PREFIX + "pull-request-branch"
+PULL_REQUEST_TITLE = PREFIX + "pull-request-title"
+PULL_REQUEST_BODY = PREFIX + "pull-request-body"
+PULL_REQUEST_LABELS = PREFIX + "pull-request-labels"
+PULL_REQUEST_REVIEWERS = PREFIX + "pull-request-reviewers"
+PULL_REQUEST_AUTO_MERGE = PREFIX + "pull-request-auto-merge"
 
 PUSH_TIME_SOURCES = ("auto", "ecr", "dockerhub", "config")
 NEWEST_PUSHED = "newest-pushed"

@@ -149,3 +149,4 @@ class App:
     budgets: Budgets | None = None
     meter: Meter | None = None  # counts registry requests (a response hook on its session)
     push_sources: Any = None  # tagpilot.reconcile.scanext.PushSources
+    forges: Any = None  # tagpilot.forge.factory.Forges: (kind, repo, token, api) -> Forge

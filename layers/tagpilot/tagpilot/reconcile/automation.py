@@ -19,7 +19,7 @@ from tagpilot.api import conditions
 from tagpilot.api.conditions import now_rfc3339
 from tagpilot.api.resource import Resource
 from tagpilot.golang.duration import parse_duration
-from tagpilot.reconcile import windows
+from tagpilot.reconcile import pullrequest, windows
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
 from tagpilot.reconcile.gitconfig import (
@@ -84,6 +84,7 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
         _check_spec(automation)
         policies = observed_policies(app, automation)
         config = git_config(app, automation)
+        pr_mode = pullrequest.mode_for(automation, config, policies)
         lease = f"git:{config.url}#{config.push_branch}"
         if not app.leases.acquire(lease, owner, LEASE_SECONDS):
             lease = None
@@ -93,6 +94,10 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
             )
             return out
         result = run_automation(app, config, automation, policies, status)
+        if pr_mode is not None:
+            result.summary += "; " + pullrequest.finish(
+                app, automation, pr_mode, config, policies, status
+            )
     except StalledError as exc:
         conditions.mark_stalled(status, exc.reason, str(exc), generation=automation.generation)
         return _finish(app, automation, status, out, next_due=None, failures=0)

@@ -26,6 +26,7 @@ from urllib.parse import urljoin
 import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tagpilot.registry.content import get_blob, get_manifest
 from tagpilot.registry.ecr import parse_ecr_host
 from tagpilot.registry.errors import MalformedResponseError, RegistryError
 from tagpilot.registry.names import ImageName
@@ -224,14 +225,10 @@ class RegistryContentReader:
         self._client, self._name, self._auth, self._timeout = client, name, auth, timeout
 
     def manifest(self, reference: str) -> tuple[str, dict[str, Any]]:
-        from tagpilot.registry.content import get_manifest
-
         found = get_manifest(self._client, self._name, reference, self._auth, self._timeout)
         return found.digest, found.body
 
     def blob(self, digest: str) -> bytes:
-        from tagpilot.registry.content import get_blob
-
         return get_blob(
             self._client,
             self._name,

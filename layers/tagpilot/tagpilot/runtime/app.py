@@ -14,6 +14,7 @@ import requests
 from botocore.config import Config
 
 from tagpilot.config import Settings
+from tagpilot.forge.factory import Forges
 from tagpilot.local.stack import ensure_running
 from tagpilot.receiver.gcr import GcrTokenVerifier, http_key_fetcher
 from tagpilot.reconcile.app import App
@@ -126,4 +127,5 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
             docker_hub_api=settings.docker_hub_api,
             ecr_client=ecr_client_for,
         ),
+        forges=Forges(requests.Session()),
     )

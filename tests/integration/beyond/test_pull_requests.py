@@ -1,0 +1,227 @@
+"""Pull request mode: forge clients against schema-checked stand-ins, and the automation end to end
+(git http-backend + GitHub stand-in)."""
+
+from __future__ import annotations
+
+import subprocess
+from typing import Any
+
+import pytest
+import requests
+from tagpilot.api.resource import Resource
+from tagpilot.forge.base import ForgeError, Proposal
+from tagpilot.forge.factory import Forges
+from tagpilot.forge.sync import close_landed, sync
+from tagpilot.reconcile import automation
+from tagpilot.reconcile.pullrequest import CONDITION, repository_of
+
+from tests.integration.beyond.conftest import condition
+from tests.support.forges import ForgeStandIn
+from tests.support.gitserver import GitServer
+
+pytestmark = pytest.mark.integration
+KINDS = ["github", "gitlab", "gitea", "bitbucket"]
+KEY = "apps/auto"
+
+
+def _proposal(head: str = "tagpilot/apps/auto", title: str = "Update to 1.1.0", **kw: Any):
+    return Proposal(head=head, base="main", title=title, body="- app:1.1.0", **kw)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_one_pull_request_per_automation(kind: str) -> None:
+    with ForgeStandIn(kind, "s3cret") as forge_server:
+        forge = Forges(requests.Session())(kind, "team/app", "s3cret", forge_server.url)
+        extras: dict[str, Any] = {"reviewers": ["alice"], "auto_merge": kind != "bitbucket"}
+        if kind != "bitbucket":
+            extras["labels"] = ["automation"]
+        action, pr = sync(forge, KEY, _proposal(**extras))
+        assert action == "created"
+        created = forge_server.prs[pr.number]
+        assert created.head == "tagpilot/apps/auto" and created.base == "main"
+        assert "<!-- tagpilot.dev/automation: apps/auto -->" in created.body
+        assert created.reviewers and (created.auto_merge or kind == "bitbucket")
+        assert created.labels == (
+            [] if kind == "bitbucket" else [7 if kind == "gitea" else "automation"]
+        )
+
+        # The same change again: nothing new, never a duplicate.
+        assert sync(forge, KEY, _proposal())[0] == "unchanged"
+        # Newer images: the open pull request is updated in place.
+        action, again = sync(forge, KEY, _proposal(title="Update to 1.2.0"))
+        assert (action, again.number) == ("updated", pr.number)
+        assert forge_server.prs[pr.number].title == "Update to 1.2.0"
+        assert len(forge_server.open_prs()) == 1
+
+        # A branch template with .Hash: the new branch supersedes the old pull request.
+        action, newer = sync(forge, KEY, _proposal(head="tagpilot/apps/auto-5d41402abc4b"))
+        assert action == "created" and newer.number != pr.number
+        assert forge_server.prs[pr.number].state != "open"
+        assert "Superseded" in forge_server.prs[pr.number].comments[0]
+
+        # Another automation's pull request into the same base is left alone.
+        sync(forge, "apps/other", _proposal(head="tagpilot/apps/other"))
+        closed = close_landed(forge, KEY, "main")
+        assert [p.number for p in closed] == [newer.number]
+        assert [p.head for p in forge_server.open_prs()] == ["tagpilot/apps/other"]
+        assert forge_server.violations == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_wrong_token_is_a_forge_error(kind: str) -> None:
+    with ForgeStandIn(kind, "s3cret") as forge_server:
+        forge = Forges(requests.Session())(kind, "team/app", "wrong", forge_server.url)
+        with pytest.raises(ForgeError, match="HTTP 401"):
+            forge.open_pull_requests("main")
+
+
+def test_the_stand_in_rejects_what_the_schema_rejects() -> None:
+    with ForgeStandIn("github", "s3cret") as forge_server:
+        answer = requests.patch(
+            f"{forge_server.url}/repos/team/app/pulls/1",
+            json={"state": "merged"},
+            headers={"Authorization": "Bearer s3cret"},
+            timeout=10,
+        )
+        assert answer.status_code == 400
+        assert "'merged' is not one of ['open', 'closed']" in forge_server.violations[0]
+
+
+def test_repository_from_git_url() -> None:
+    assert repository_of("https://github.com/team/app.git") == "team/app"
+    assert repository_of("ssh://git@gitlab.com/group/sub/app") == "group/sub/app"
+    assert repository_of("git@bitbucket.org:ws/app.git") == "ws/app"
+
+
+DEPLOY = b"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: app, namespace: apps}
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: registry.example/app:1.0.0 # {"$imagepolicy": "apps:app"}
+"""
+
+
+def _git(server: GitServer, *args: str) -> str:
+    repo = str(server.repo_path("fleet.git"))
+    return subprocess.run(
+        ["git", "--git-dir", repo, *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _set_latest(app: Any, tag: str) -> None:
+    policy = app.objects.apply(
+        Resource(
+            "image.toolkit.fluxcd.io/v1",
+            "ImagePolicy",
+            "app",
+            "apps",
+            spec={"imageRepositoryRef": {"name": "app"}, "policy": {"semver": {"range": "*"}}},
+        )
+    ).resource
+    status = {"latestRef": {"name": "registry.example/app", "tag": tag}}
+    app.objects.write_status(policy, status, next_due_at=None)
+
+
+def _run(app: Any) -> Any:
+    app.objects.request_reconcile("ImageUpdateAutomation", "apps", "auto", str(len(str(app))))
+    return automation.reconcile(app, "apps", "auto")
+
+
+def test_automation_opens_updates_and_closes_its_pull_request(app, tmp_path) -> None:
+    with GitServer() as git, ForgeStandIn("github", "s3cret") as github:
+        git.create_repo("fleet.git", {"deploy/app.yaml": DEPLOY})
+        app.secrets.put("apps", "forge", "Opaque", {"token": "s3cret"})
+        app.objects.apply(
+            Resource(
+                "source.toolkit.fluxcd.io/v1",
+                "GitRepository",
+                "fleet",
+                "apps",
+                spec={"url": git.url_for("fleet.git"), "interval": "5m", "ref": {"branch": "main"}},
+            )
+        )
+        annotations = {
+            "tagpilot.dev/pull-request": "github",
+            "tagpilot.dev/pull-request-api": github.url,
+            "tagpilot.dev/pull-request-repository": "team/app",
+            "tagpilot.dev/pull-request-secret": "forge",
+            "tagpilot.dev/pull-request-title": "Update {{ len .Images }} image(s)",
+            "tagpilot.dev/pull-request-labels": "automation, images",
+        }
+        spec = {
+            "interval": "5m",
+            "sourceRef": {"kind": "GitRepository", "name": "fleet"},
+            "git": {"commit": {"author": {"name": "bot", "email": "bot@example.com"}}},
+            "update": {"strategy": "Setters", "path": "./deploy"},
+        }
+        app.objects.apply(
+            Resource(
+                "image.toolkit.fluxcd.io/v1",
+                "ImageUpdateAutomation",
+                "auto",
+                "apps",
+                spec=spec,
+                annotations=annotations,
+            )
+        )
+        _set_latest(app, "1.1.0")
+        out = _run(app)
+        assert out.ready == "True", out.message
+        branch = "tagpilot/apps/auto"
+        assert "registry.example/app:1.1.0" in _git(git, "show", f"{branch}:deploy/app.yaml")
+        assert "1.0.0" in _git(git, "show", "main:deploy/app.yaml"), "main is untouched"
+        [pr] = github.open_prs()
+        assert (pr.head, pr.base, pr.title) == (branch, "main", "Update 1 image(s)")
+        assert pr.labels == ["automation", "images"]
+        resource = app.objects.require("ImageUpdateAutomation", "apps", "auto")
+        assert condition(resource, CONDITION)["reason"] == "Created"
+        assert resource.status["extensions"]["pullRequest"]["number"] == pr.number
+
+        _set_latest(app, "1.2.0")
+        _run(app)
+        assert "app:1.2.0" in _git(git, "show", f"{branch}:deploy/app.yaml")
+        assert [p.number for p in github.open_prs()] == [pr.number], "updated, not duplicated"
+        assert "registry.example/app:1.2.0" in github.prs[pr.number].body
+
+        # Someone lands 1.2.0 on main by hand: the pull request is closed.
+        git.push_commit("fleet.git", {"deploy/app.yaml": DEPLOY.replace(b"1.0.0", b"1.2.0")})
+        _run(app)
+        assert github.open_prs() == []
+        assert "already on `main`" in github.prs[pr.number].comments[-1]
+        resource = app.objects.require("ImageUpdateAutomation", "apps", "auto")
+        assert condition(resource, CONDITION)["reason"] == "Landed"
+        assert github.violations == []
+
+
+def test_pull_request_without_secret_stalls(app) -> None:
+    app.objects.apply(
+        Resource(
+            "source.toolkit.fluxcd.io/v1",
+            "GitRepository",
+            "fleet",
+            "apps",
+            spec={
+                "url": "http://127.0.0.1:9/fleet.git",
+                "interval": "5m",
+                "ref": {"branch": "main"},
+            },
+        )
+    )
+    app.objects.apply(
+        Resource(
+            "image.toolkit.fluxcd.io/v1",
+            "ImageUpdateAutomation",
+            "auto",
+            "apps",
+            spec={"interval": "5m", "sourceRef": {"kind": "GitRepository", "name": "fleet"}},
+            annotations={"tagpilot.dev/pull-request": "github"},
+        )
+    )
+    out = automation.reconcile(app, "apps", "auto")
+    assert (out.ready, out.reason) == ("False", "InvalidExtension")
+    assert "tagpilot.dev/pull-request-secret" in out.message
