@@ -30,6 +30,11 @@ ENV_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 ENV_MODE = "TAGPILOT_MODE"
 ENV_HOME = "TAGPILOT_HOME"
 ENV_DOCKERHUB_API_URL = "TAGPILOT_DOCKERHUB_API_URL"
+ENV_ARTIFACT_BUCKET = "TAGPILOT_ARTIFACT_BUCKET"
+ENV_EVENT_BUS = "TAGPILOT_EVENT_BUS"
+ENV_ARTIFACT_MAX_BYTES = "TAGPILOT_ARTIFACT_MAX_BYTES"
+#: Default cap on an OCI layer's unpacked content (ephemeral storage; README "OCIRepository").
+DEFAULT_ARTIFACT_MAX_BYTES = 512 * 1024 * 1024
 
 DEFAULT_GCR_JWKS_URL = "https://www.googleapis.com/oauth2/v3/certs"
 DEFAULT_DOCKERHUB_API_URL = "https://hub.docker.com"
@@ -67,6 +72,10 @@ class Settings:
     access_key_id: str | None = None
     secret_access_key: str | None = None
     home: Path = field(default_factory=lambda: Path.home() / ".tagpilot")
+    #: OCIRepository artifacts: S3 bucket (AWS; local mode uses ``home/artifacts``), event bus.
+    artifact_bucket: str = ""
+    event_bus_name: str = ""
+    artifact_max_bytes: int = DEFAULT_ARTIFACT_MAX_BYTES
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -87,6 +96,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if mode not in ("aws", "local"):
         raise ConfigurationError(f"{ENV_MODE} must be 'aws' or 'local', not {mode!r}")
     home = Path(env[ENV_HOME]) if env.get(ENV_HOME) else Path.home() / ".tagpilot"
+    max_bytes = _positive_int(env, ENV_ARTIFACT_MAX_BYTES, DEFAULT_ARTIFACT_MAX_BYTES)
     if mode == "local":
         base = Settings(home=home)
         return replace(
@@ -96,6 +106,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             docker_hub_api=env.get(ENV_DOCKERHUB_API_URL) or DEFAULT_DOCKERHUB_API_URL,
             dynamodb_endpoint=env.get(ENV_DYNAMODB_ENDPOINT) or None,
             secrets_endpoint=env.get(ENV_SECRETS_ENDPOINT) or None,
+            artifact_max_bytes=max_bytes,
         )
     missing = [name for name in _REQUIRED_IN_AWS if not env.get(name)]
     if missing:
@@ -116,4 +127,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dynamodb_endpoint=env.get(ENV_DYNAMODB_ENDPOINT) or None,
         secrets_endpoint=env.get(ENV_SECRETS_ENDPOINT) or None,
         home=home,
+        artifact_bucket=env.get(ENV_ARTIFACT_BUCKET, ""),
+        event_bus_name=env.get(ENV_EVENT_BUS, ""),
+        artifact_max_bytes=max_bytes,
     )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    if not text.isdigit() or int(text) <= 0:
+        raise ConfigurationError(f"{name} must be a positive integer, not {text!r}")
+    return int(text)

@@ -11,6 +11,7 @@ from tagpilot.api import (
     imagepolicy,
     imagerepository,
     imageupdateautomation,
+    ocirepository,
     receiver,
 )
 from tagpilot.api.validation import Checker
@@ -64,6 +65,13 @@ KINDS: tuple[KindInfo, ...] = (
         ("v1beta2", "v1"),
         ("source", "git"),
         gitrepository.validate_spec,
+    ),
+    KindInfo(
+        SOURCE_GROUP,
+        "OCIRepository",
+        ("v1beta2", "v1"),
+        ("source", "oci"),
+        ocirepository.validate_spec,
     ),
     KindInfo(
         NOTIFICATION_GROUP,

@@ -21,7 +21,9 @@ from tagpilot.registry.auth import BasicCredentials, RegistryAuth
 from tagpilot.registry.budget import HostUsage
 from tagpilot.registry.names import ImageName
 from tagpilot.registry.pushtimes import PushTimes
+from tagpilot.store.artifacts import ArtifactStorage
 from tagpilot.store.budgets import Grant
+from tagpilot.store.events import EventPublisher
 from tagpilot.store.objects import ApplyOutcome
 from tagpilot.store.queues import Queue
 from tagpilot.store.secrets import SecretData
@@ -150,3 +152,6 @@ class App:
     meter: Meter | None = None  # counts registry requests (a response hook on its session)
     push_sources: Any = None  # tagpilot.reconcile.scanext.PushSources
     forges: Any = None  # tagpilot.forge.factory.Forges: (kind, repo, token, api) -> Forge
+    #: OCIRepository artifacts (None: ``$TAGPILOT_HOME/artifacts``) and ``NewArtifact`` events.
+    artifacts: ArtifactStorage | None = None
+    events: EventPublisher | None = None

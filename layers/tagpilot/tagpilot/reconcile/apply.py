@@ -17,6 +17,7 @@ _ORDER = {
     "ImagePolicy": 4,
     "ImageUpdateAutomation": 5,
     "Receiver": 6,
+    "OCIRepository": 3,
 }
 
 

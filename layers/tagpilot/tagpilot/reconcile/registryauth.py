@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tagpilot.api.imagerepository import ImageRepositorySpec
+from tagpilot.api.ocirepository import OCIRepositorySpec
 from tagpilot.registry.auth import RegistryAuth
 from tagpilot.registry.credentials import auth_from_secrets, proxy_from_secret, tls_from_secret
 from tagpilot.registry.errors import AuthConfigError
@@ -22,7 +23,11 @@ def _secret(secrets: Any, namespace: str, name: str | None, field: str) -> dict[
 
 
 def build_registry_auth(
-    spec: ImageRepositorySpec, namespace: str, image: ImageName, secrets: Any, ecr: Any
+    spec: ImageRepositorySpec | OCIRepositorySpec,
+    namespace: str,
+    image: ImageName,
+    secrets: Any,
+    ecr: Any,
 ) -> RegistryAuth:
     """Flux's auth options: ``secretRef`` (generic), ``provider: aws`` (ECR), TLS and proxy.
 

@@ -19,6 +19,7 @@ _RECONCILERS = {
     "ImageRepository": "tagpilot.reconcile.imagerepository",
     "ImagePolicy": "tagpilot.reconcile.imagepolicy",
     "ImageUpdateAutomation": "tagpilot.reconcile.automation",
+    "OCIRepository": "tagpilot.reconcile.ocirepository",
 }
 #: Kinds that never run inline: they go to their own queue.
 QUEUED_KINDS = {"ImageUpdateAutomation"}

@@ -24,7 +24,9 @@ from tagpilot.registry.client import RegistryClient
 from tagpilot.registry.ecr import EcrCredentialProvider
 from tagpilot.registry.errors import ImageURLInvalidError
 from tagpilot.registry.names import parse_image_reference
+from tagpilot.store.artifacts import LocalArtifactStorage, S3ArtifactStorage
 from tagpilot.store.budgets import BudgetStore
+from tagpilot.store.events import EventBridgePublisher, MemoryPublisher
 from tagpilot.store.leases import LeaseStore
 from tagpilot.store.models import build_models
 from tagpilot.store.models import create_tables as create
@@ -106,7 +108,7 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
     registry_session = requests.Session()
     meter = RequestMeter(time.time)  # counts registry requests for the registry budgets
     meter.install(registry_session)
-    return App(
+    app = App(
         settings=settings,
         objects=ObjectStore(models, derive=derive_index_attributes),
         tags=TagStore(models),
@@ -129,3 +131,22 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
         ),
         forges=Forges(requests.Session()),
     )
+    _wire_artifacts(app, session, cfg)
+    return app
+
+
+def _wire_artifacts(app: App, session: Any, cfg: Any) -> None:
+    """OCIRepository artifacts: the stack's S3 bucket and event bus, or local storage."""
+    settings = app.settings
+    if settings.artifact_bucket:
+        app.artifacts = S3ArtifactStorage(
+            session.client("s3", config=cfg), settings.artifact_bucket
+        )
+    else:
+        app.artifacts = LocalArtifactStorage(settings.home / "artifacts")
+    if settings.event_bus_name:
+        app.events = EventBridgePublisher(
+            session.client("events", config=cfg), settings.event_bus_name
+        )
+    else:
+        app.events = MemoryPublisher()

@@ -20,7 +20,7 @@ from tagpilot.store.errors import ConflictError, NotFoundError, StoreError
 from tagpilot.store.models import Models
 
 #: Kinds the dispatcher schedules, i.e. that have a ``due_shard``.
-SCHEDULED_KINDS = ("ImageRepository", "ImagePolicy", "ImageUpdateAutomation")
+SCHEDULED_KINDS = ("ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "OCIRepository")
 #: ``next_due_at`` of an object with no periodic reconcile.
 NEVER = 2**53
 

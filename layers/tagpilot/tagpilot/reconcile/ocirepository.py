@@ -1,0 +1,343 @@
+"""Reconcile an OCIRepository as source-controller does (reference §2).
+
+One run: storage check and garbage collection; resolve the reference (digest > semver > tag >
+``latest``) with one ``HEAD``; stop there when the revision, ``ignore`` and ``layerSelector`` are
+those of the stored artifact (and a required signature was verified at this generation).
+Otherwise verify the signature, pull the manifest, select the layer, unpack it with the ignore
+rules (or copy it) and store the artifact; publish ``NewArtifact`` when its digest changed.
+Failures keep the previous artifact and retry with Flux's backoff; a bad URL stalls.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, NoReturn
+
+from tagpilot.api import conditions
+from tagpilot.api.conditions import now_rfc3339
+from tagpilot.api.ocirepository import OCIRepositorySpec
+from tagpilot.api.resource import Resource
+from tagpilot.oci.tarball import DEFAULT_MAX_SIZE
+from tagpilot.reconcile import ocisource as src
+from tagpilot.reconcile.common import Outcome, backoff, handled_request
+from tagpilot.reconcile.registryauth import build_registry_auth
+from tagpilot.reconcile.sourcestatus import (
+    ARTIFACT_IN_STORAGE,
+    ARTIFACT_OUTDATED,
+    SOURCE_VERIFIED,
+    summarize,
+)
+from tagpilot.registry.errors import AuthConfigError, ImageURLInvalidError
+from tagpilot.registry.oci_url import parse_oci_url
+from tagpilot.store.artifacts import ArtifactStorage, LocalArtifactStorage, artifact_dir
+from tagpilot.store.errors import StoreError
+from tagpilot.verify.cosign import verify_image
+
+KIND = "OCIRepository"
+URL_INVALID = "URLInvalid"
+AUTHENTICATION_FAILED = "AuthenticationFailed"
+VERIFICATION_ERROR = "VerificationError"
+NEW_ARTIFACT = "NewArtifact"
+
+
+def storage_of(app: Any) -> ArtifactStorage:
+    """The injected artifact storage, or ``$TAGPILOT_HOME/artifacts`` locally."""
+    storage = getattr(app, "artifacts", None)
+    if storage is None:
+        storage = LocalArtifactStorage(app.settings.home / "artifacts")
+    return storage
+
+
+def reconcile(app: Any, namespace: str, name: str) -> Outcome:
+    """Reconcile one OCIRepository and persist its status; never raises for source problems."""
+    out = Outcome(KIND, namespace, name)
+    resource = app.objects.get(KIND, namespace, name)
+    if resource is None:
+        out.skipped = "not found"
+        return out
+    if resource.suspended:
+        out.skipped = "suspended"
+        return out
+    run = _Run(app, resource, out)
+    return run.execute()
+
+
+class _Run:
+    def __init__(self, app: Any, resource: Resource, out: Outcome) -> None:
+        self.app = app
+        self.resource = resource
+        self.out = out
+        self.gen = resource.generation
+        self.status: dict[str, Any] = dict(resource.status)
+        self.spec = OCIRepositorySpec.from_dict(resource.spec)
+        self.storage = storage_of(app)
+        self.now = app.clock()
+
+    # -- condition helpers ---------------------------------------------------------------
+    def mark(self, ctype: str, value: str, reason: str, message: str) -> None:
+        conditions.set_condition(self.status, ctype, value, reason, message, generation=self.gen)
+
+    def progressing(self, message: str) -> None:
+        self.mark(conditions.RECONCILING, "True", conditions.PROGRESSING, message)
+
+    # -- the run ------------------------------------------------------------------------
+    def execute(self) -> Outcome:
+        handled_request(self.resource, self.status)
+        observed = self.status.get("observedGeneration", -1)
+        if observed != self.gen:
+            self.progressing(f"processing object: new generation {observed} -> {self.gen}")
+        else:
+            self.progressing("reconciliation in progress")
+        try:
+            self._storage_step()
+            self._source_and_artifact()
+        except src.OCIStepError as exc:
+            return self._fail(exc.condition, exc.reason, exc.message)
+        except _Stall as exc:
+            return self._stall(str(exc))
+        except _VerifyFailed as exc:
+            return self._finish(failed=True, message=str(exc))
+        return self._finish(failed=False)
+
+    def _storage_step(self) -> None:
+        directory = artifact_dir(KIND, self.resource.namespace, self.resource.name)
+        artifact = self.status.get("artifact")
+        self._collect(directory, (artifact or {}).get("path", ""))
+        disappeared = False
+        if artifact and not self.storage.verify(artifact["path"], artifact["digest"]):
+            self.status.pop("artifact", None)
+            self.status.pop("url", None)
+            disappeared = True
+        if not self.status.get("artifact"):
+            self.progressing(
+                "building artifact: disappeared from storage"
+                if disappeared
+                else "building artifact"
+            )
+            conditions.delete(self.status, ARTIFACT_IN_STORAGE)
+
+    def _collect(self, directory: str, current: str) -> None:
+        """Flux's GC (errors ignored); also run after a new artifact, to keep two at most."""
+        try:
+            self.out.metrics["gc_deleted"] = len(self.storage.gc(directory, current))
+        except Exception:  # noqa: BLE001 - Flux ignores garbage-collection errors
+            self.out.metrics["gc_errors"] = 1
+
+    def _source_and_artifact(self) -> None:
+        spec, resource = self.spec, self.resource
+        if (conditions.get(self.status, SOURCE_VERIFIED) or {}).get("status") == "False":
+            conditions.delete(self.status, SOURCE_VERIFIED)
+        try:
+            image = parse_oci_url(spec.url)
+        except ImageURLInvalidError as exc:
+            raise _Stall(f"URL validation failed for '{spec.url}': {exc}") from None
+        try:
+            auth = build_registry_auth(
+                spec, resource.namespace, image, self.app.secrets, self.app.ecr
+            )
+        except AuthConfigError as exc:
+            raise src.OCIStepError(
+                src.FETCH_FAILED, AUTHENTICATION_FAILED, f"failed to get credential: {exc}"
+            ) from None
+        started = time.perf_counter()
+        resolved = src.resolve(self.app.registry, image, spec, auth, spec.url)
+        self.out.metrics["resolve_seconds"] = time.perf_counter() - started
+        revision = resolved.revision
+        printed = (
+            f"{image.canonical}:{resolved.tag}"
+            if resolved.tag
+            else (f"{image.canonical}@{resolved.digest}")
+        )
+        artifact = self.status.get("artifact") or {}
+        if artifact.get("revision") != revision:
+            message = f"new revision '{revision}' for '{printed}'"
+            self.progressing(f"building artifact: {message}")
+            if artifact:
+                self.mark(ARTIFACT_OUTDATED, "True", "NewRevision", message)
+        self._verify(image, auth, resolved)
+        if self._up_to_date(revision):
+            conditions.delete(self.status, src.FETCH_FAILED)
+            self._stored(revision)
+            self.out.metrics["unchanged"] = 1
+            return
+        self._build(image, auth, resolved)
+
+    def _verify(self, image: Any, auth: Any, resolved: src.Resolved) -> None:
+        verify = self.spec.verify
+        if not verify:
+            conditions.delete(self.status, SOURCE_VERIFIED)
+            return
+        current = conditions.get(self.status, SOURCE_VERIFIED)
+        artifact = self.status.get("artifact") or {}
+        if (
+            artifact.get("revision") == resolved.revision
+            and current is not None
+            and current.get("observedGeneration") == self.gen
+            and current.get("status") == "True"
+        ):
+            return
+        provider = verify.get("provider", "cosign")
+        secret_name = (verify.get("secretRef") or {}).get("name")
+        label = provider if secret_name else f"{provider} keyless"
+        try:
+            keys = dict(self.app.secrets.get(self.resource.namespace, secret_name).data)
+        except StoreError as exc:
+            self._verification_failed(label, str(exc))
+        result = verify_image(
+            self.app.registry,
+            image,
+            resolved.digest,
+            auth=auth,
+            timeout=self.spec.timeout,
+            keys=keys,
+        )
+        if not result.verified:
+            self._verification_failed(label, result.message)
+        self.mark(
+            SOURCE_VERIFIED,
+            "True",
+            conditions.SUCCEEDED,
+            f"verified signature of revision {resolved.revision}",
+        )
+
+    def _verification_failed(self, label: str, error: str) -> NoReturn:
+        message = f"failed to verify the signature using provider '{label}': {error}"
+        self.mark(SOURCE_VERIFIED, "False", VERIFICATION_ERROR, message)
+        raise _VerifyFailed(message)
+
+    def _up_to_date(self, revision: str) -> bool:
+        artifact = self.status.get("artifact")
+        if not artifact or artifact.get("revision") != revision:
+            return False
+        observed_ignore = self.status.get("observedIgnore")
+        observed_selector = self.status.get("observedLayerSelector")
+        return observed_ignore == self.spec.ignore and observed_selector == self.spec.layer_selector
+
+    def _build(self, image: Any, auth: Any, resolved: src.Resolved) -> None:
+        spec, resource = self.spec, self.resource
+        started = time.perf_counter()
+        manifest = src.pull_manifest(
+            self.app.registry, image, resolved.digest, auth, spec, spec.url
+        )
+        layer = src.select_layer(manifest, spec.media_type)
+        directory = artifact_dir(KIND, resource.namespace, resource.name)
+        path = f"{directory}/{resolved.digest}.tar.gz"
+        max_size = getattr(self.app.settings, "artifact_max_bytes", 0) or DEFAULT_MAX_SIZE
+        build = src.Build(self.app.registry, image, auth, spec, int(max_size))
+        spool = getattr(self.app.settings, "spool_dir", None)
+        with src.workdir(resource.namespace, resource.name, spool) as tmp:
+            stored = src.build_artifact(build, layer, self.storage, path, tmp)
+        conditions.delete(self.status, src.FETCH_FAILED)
+        previous = self.status.get("artifact") or {}
+        self.status["artifact"] = {
+            "path": stored.path,
+            "url": stored.url,
+            "revision": resolved.revision,
+            "digest": stored.digest,
+            "lastUpdateTime": now_rfc3339(),
+            "size": stored.size,
+        }
+        if manifest.annotations is not None:
+            self.status["artifact"]["metadata"] = manifest.annotations
+        _set_nullable(self.status, "observedIgnore", spec.ignore)
+        _set_nullable(self.status, "observedLayerSelector", spec.layer_selector)
+        try:
+            self.status["url"] = self.storage.set_latest(stored.path)
+        except Exception:  # noqa: BLE001 - Flux only records a trace event
+            self.out.metrics["symlink_errors"] = 1
+        conditions.delete(self.status, src.STORAGE_FAILED)
+        self._collect(directory, stored.path)
+        self._stored(resolved.revision)
+        self.out.metrics["build_seconds"] = time.perf_counter() - started
+        if previous.get("digest") != stored.digest:
+            self._announce(resolved.revision, stored, manifest.annotations or {})
+
+    def _stored(self, revision: str) -> None:
+        conditions.delete(self.status, ARTIFACT_OUTDATED)
+        self.mark(
+            ARTIFACT_IN_STORAGE,
+            "True",
+            conditions.SUCCEEDED,
+            f"stored artifact for digest '{revision}'",
+        )
+
+    def _announce(self, revision: str, stored: Any, annotations: dict[str, str]) -> None:
+        message = f"stored artifact with revision '{revision}' from '{self.spec.url}'"
+        origin, origin_rev = (
+            annotations.get("org.opencontainers.image.source"),
+            annotations.get("org.opencontainers.image.revision"),
+        )
+        if origin and origin_rev:
+            message += f", origin source '{origin}', origin revision '{origin_rev}'"
+        detail = {
+            "kind": KIND,
+            "namespace": self.resource.namespace,
+            "name": self.resource.name,
+            "reason": NEW_ARTIFACT,
+            "message": message,
+            "revision": revision,
+            "digest": stored.digest,
+            "url": stored.url,
+            "size": stored.size,
+            "metadata": annotations,
+        }
+        self.out.metrics["new_artifact"] = 1
+        publisher = getattr(self.app, "events", None)
+        if publisher is not None:
+            try:
+                publisher.publish(NEW_ARTIFACT, detail)
+            except Exception:  # noqa: BLE001 - an event failure never loses the artifact
+                self.out.metrics["event_errors"] = 1
+
+    # -- endings ------------------------------------------------------------------------
+    def _fail(self, ctype: str, reason: str, message: str) -> Outcome:
+        self.mark(ctype, "True", reason, message)
+        return self._finish(failed=True, message=message)
+
+    def _stall(self, message: str) -> Outcome:
+        self.mark(src.FETCH_FAILED, "True", URL_INVALID, message)
+        self.mark(conditions.STALLED, "True", URL_INVALID, message)
+        conditions.delete(self.status, conditions.RECONCILING)
+        self.status["observedGeneration"] = self.gen
+        summarize(self.status, self.gen)
+        return self._write(next_due=None, failures=0)
+
+    def _finish(self, *, failed: bool, message: str = "") -> Outcome:
+        conditions.delete(self.status, conditions.STALLED)
+        if failed:
+            rec = conditions.get(self.status, conditions.RECONCILING)
+            text = str((rec or {}).get("message") or message)
+            self.mark(conditions.RECONCILING, "True", conditions.PROGRESSING_WITH_RETRY, text)
+            summarize(self.status, self.gen)
+            failures = self.resource.failures + 1
+            self.out.metrics["failures"] = 1
+            return self._write(next_due=self.now + backoff(failures), failures=failures)
+        conditions.delete(self.status, conditions.RECONCILING)
+        self.status["observedGeneration"] = self.gen
+        summarize(self.status, self.gen)
+        return self._write(next_due=self.now + self.spec.interval, failures=0)
+
+    def _write(self, *, next_due: float | None, failures: int) -> Outcome:
+        self.app.objects.write_status(
+            self.resource, self.status, next_due_at=next_due, extra={"failures": failures}
+        )
+        self.out.ready, self.out.message = conditions.ready_summary(self.status)
+        self.out.reason = str(
+            (conditions.get(self.status, conditions.READY) or {}).get("reason", "")
+        )
+        return self.out
+
+
+class _Stall(Exception):  # noqa: N818 - control flow inside one run
+    pass
+
+
+class _VerifyFailed(Exception):  # noqa: N818 - control flow inside one run
+    pass
+
+
+def _set_nullable(status: dict[str, Any], key: str, value: Any) -> None:
+    if value is None:
+        status.pop(key, None)
+    else:
+        status[key] = value

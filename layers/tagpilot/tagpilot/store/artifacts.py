@@ -1,0 +1,255 @@
+"""Where source artifacts are kept: a local directory (``file://``) or the stack's S3 bucket.
+
+Both keep Flux's layout ``<kind>/<namespace>/<name>/<file>`` (reference §4.2), e.g.
+``ocirepository/apps/podinfo/sha256:<hex>.tar.gz``, plus ``latest.tar.gz`` (a symlink locally, a
+server-side copy in S3) which ``status.url`` points to. Writes are atomic: a local file is written
+to a temporary name and renamed; an S3 object appears whole or not at all. Garbage collection
+follows ``fluxcd/pkg artifact/storage/gc.go``: files older than ``ttl`` go, then the oldest until
+at most ``keep`` remain; the current artifact is never deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from tagpilot.store.errors import StoreError
+
+LATEST = "latest.tar.gz"
+RETENTION_TTL = 60.0
+RETENTION_RECORDS = 2
+_CHUNK = 1 << 20
+
+
+class ArtifactStorageError(StoreError):
+    """An artifact could not be written, read or deleted."""
+
+
+@dataclass(frozen=True)
+class StoredArtifact:
+    """What ``status.artifact`` records of a stored file."""
+
+    path: str
+    url: str
+    digest: str
+    size: int
+
+
+Writer = Callable[[IO[bytes]], Any]
+
+
+class ArtifactStorage(Protocol):
+    def store(self, path: str, write: Writer) -> StoredArtifact: ...
+    def verify(self, path: str, digest: str) -> bool: ...
+    def set_latest(self, path: str) -> str: ...
+    def gc(self, directory: str, current: str, now: float | None = None) -> list[str]: ...
+    def delete_dir(self, directory: str) -> int: ...
+    def read(self, path: str) -> bytes: ...
+
+
+def artifact_dir(kind: str, namespace: str, name: str) -> str:
+    return f"{kind.lower()}/{namespace}/{name}"
+
+
+class _Hashing:
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.hash = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        self.size += len(data)
+        return self.out.write(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+class LocalArtifactStorage:
+    """Artifacts under ``root`` (``$TAGPILOT_HOME/artifacts``), ``file://`` URLs."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def url(self, path: str) -> str:
+        return (self.root / path).absolute().as_uri()
+
+    def store(self, path: str, write: Writer) -> StoredArtifact:
+        target = self.root / path
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".tar.gz")
+        except OSError as exc:
+            raise ArtifactStorageError(f"failed to create artifact directory: {exc}") from None
+        try:
+            with os.fdopen(fd, "wb") as raw:
+                out = _Hashing(raw)
+                write(out)  # type: ignore[arg-type]
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        digest = "sha256:" + out.hash.hexdigest()
+        return StoredArtifact(path, self.url(path), digest, out.size)
+
+    def verify(self, path: str, digest: str) -> bool:
+        target = self.root / path
+        if not target.is_file():
+            return False
+        hasher = hashlib.sha256()
+        with open(target, "rb") as f:
+            for chunk in iter(lambda: f.read(_CHUNK), b""):
+                hasher.update(chunk)
+        if "sha256:" + hasher.hexdigest() == digest:
+            return True
+        target.unlink(missing_ok=True)
+        return False
+
+    def set_latest(self, path: str) -> str:
+        target = self.root / path
+        link = target.parent / LATEST
+        tmp = target.parent / f".{LATEST}.tmp"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(target.name)
+        os.replace(tmp, link)
+        return self.url(str(Path(path).parent / LATEST))
+
+    def gc(self, directory: str, current: str, now: float | None = None) -> list[str]:
+        folder = self.root / directory
+        if not folder.is_dir():
+            return []
+        files = []
+        for entry in os.scandir(folder):
+            if entry.is_file(follow_symlinks=False) and not entry.name.startswith("."):
+                rel = f"{directory}/{entry.name}"
+                if rel != current and not entry.name.endswith(".lock"):
+                    files.append((entry.stat().st_mtime, rel))
+        doomed = _garbage(files, time.time() if now is None else now)
+        for rel in doomed:
+            (self.root / rel).unlink(missing_ok=True)
+        return doomed
+
+    def delete_dir(self, directory: str) -> int:
+        folder = self.root / directory
+        if not folder.exists():
+            return 0
+        count = sum(1 for _ in folder.iterdir())
+        shutil.rmtree(folder)
+        return count
+
+    def read(self, path: str) -> bytes:
+        return (self.root / path).read_bytes()
+
+
+def _garbage(files: list[tuple[float, str]], now: float) -> list[str]:
+    """Flux's GC: expired first, then oldest until ``RETENTION_RECORDS - 1`` others remain."""
+    files.sort()
+    expired = [rel for mtime, rel in files if now - mtime > RETENTION_TTL]
+    left = [rel for _mtime, rel in files if rel not in expired]
+    keep_others = RETENTION_RECORDS - 1  # the current artifact is one of the records
+    extra = left[: max(len(left) - keep_others, 0)]
+    return expired + extra
+
+
+class S3ArtifactStorage:
+    """Artifacts in ``bucket`` (encrypted, private), ``s3://`` URLs.
+
+    ``client`` is a boto3 S3 client; ``spool_dir`` is where a tarball is written before the
+    upload (``/tmp`` in Lambda: its ephemeral storage bounds the artifact size).
+    """
+
+    def __init__(self, client: Any, bucket: str, spool_dir: str | None = None) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.spool_dir = spool_dir
+
+    def url(self, path: str) -> str:
+        return f"s3://{self.bucket}/{path}"
+
+    def store(self, path: str, write: Writer) -> StoredArtifact:
+        with tempfile.TemporaryFile(dir=self.spool_dir) as spool:
+            out = _Hashing(spool)
+            write(out)  # type: ignore[arg-type]
+            spool.seek(0)
+            digest = "sha256:" + out.hash.hexdigest()
+            try:
+                self.client.upload_fileobj(
+                    spool,
+                    self.bucket,
+                    path,
+                    ExtraArgs={
+                        "ContentType": "application/gzip",
+                        "ServerSideEncryption": "AES256",
+                        "Metadata": {"digest": digest},
+                    },
+                )
+            except (BotoCoreError, ClientError) as exc:
+                raise ArtifactStorageError(f"failed to upload {self.url(path)}: {exc}") from None
+        return StoredArtifact(path, self.url(path), digest, out.size)
+
+    def _head(self, path: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.client.head_object(Bucket=self.bucket, Key=path))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise ArtifactStorageError(f"failed to stat {self.url(path)}: {exc}") from None
+
+    def verify(self, path: str, digest: str) -> bool:
+        head = self._head(path)
+        return head is not None and (head.get("Metadata") or {}).get("digest") == digest
+
+    def set_latest(self, path: str) -> str:
+        latest = str(Path(path).parent / LATEST)
+        self.client.copy_object(
+            Bucket=self.bucket,
+            Key=latest,
+            CopySource={"Bucket": self.bucket, "Key": path},
+            ServerSideEncryption="AES256",
+            MetadataDirective="COPY",
+        )
+        return self.url(latest)
+
+    def _list(self, directory: str) -> list[dict[str, Any]]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        out: list[dict[str, Any]] = []
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=directory + "/"):
+            out.extend(page.get("Contents") or [])
+        return out
+
+    def gc(self, directory: str, current: str, now: float | None = None) -> list[str]:
+        files = [
+            (obj["LastModified"].timestamp(), obj["Key"])
+            for obj in self._list(directory)
+            if obj["Key"] != current and not obj["Key"].endswith(f"/{LATEST}")
+        ]
+        doomed = _garbage(files, time.time() if now is None else now)
+        self._delete(doomed)
+        return doomed
+
+    def delete_dir(self, directory: str) -> int:
+        keys = [obj["Key"] for obj in self._list(directory)]
+        self._delete(keys)
+        return len(keys)
+
+    def _delete(self, keys: list[str]) -> None:
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": k} for k in keys[start : start + 1000]]
+            self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch})
+
+    def read(self, path: str) -> bytes:
+        body = self.client.get_object(Bucket=self.bucket, Key=path)["Body"]
+        return bytes(body.read())
