@@ -8,6 +8,9 @@ are the same).
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from tagpilot.golang import regexp as goregexp
 
@@ -231,9 +234,10 @@ def test_ungreedy_flag_swaps_greediness() -> None:
     assert m is not None and m.group(0) == "aaa"
 
 
-def test_unicode_script_classes_are_refused_as_unsupported() -> None:
-    with pytest.raises(goregexp.RegexpUnsupportedError, match=r"\\p\{Greek\}"):
-        goregexp.compile(r"\p{Greek}")
+def test_unicode_script_classes_match_as_in_go() -> None:
+    rx = goregexp.compile(r"^\p{Greek}+$")
+    assert rx.match_string("αβγ") and not rx.match_string("abc")
+    assert goregexp.compile(r"\P{^Greek}").match_string("λ")
 
 
 def test_find_all_skips_empty_match_abutting_previous() -> None:
@@ -243,3 +247,154 @@ def test_find_all_skips_empty_match_abutting_previous() -> None:
 
 def test_compile_is_cached() -> None:
     assert goregexp.compile("^x$") is goregexp.compile("^x$")
+
+
+# -- differential table: 2,000 random patterns through Go 1.19 (see oracle/README.md) ---------
+
+_RANDOM_TABLE = Path(__file__).with_name("go119_regexp_random.jsonl")
+_RANDOM_ROWS = [json.loads(line) for line in _RANDOM_TABLE.read_text().splitlines()]
+
+
+def _char_span(subject: str, span: list[int]) -> tuple[int, int]:
+    data = subject.encode()
+    return len(data[: span[0]].decode()), len(data[: span[1]].decode())
+
+
+def test_random_table_is_the_recorded_one() -> None:
+    assert len(_RANDOM_ROWS) == 2000
+    assert sum("err" in row for row in _RANDOM_ROWS) > 500  # errors are covered too
+    assert sum(row.get("match", False) for row in _RANDOM_ROWS) > 150
+
+
+def test_random_patterns_equal_go() -> None:
+    differences = []
+    for row in _RANDOM_ROWS:
+        pattern, subject, template = row["in"]
+        try:
+            rx = goregexp.compile(pattern)
+        except goregexp.RegexpSyntaxError as err:
+            if str(err) != row.get("err"):
+                differences.append((pattern, "error", str(err), row.get("err")))
+            continue
+        if "err" in row:
+            differences.append((pattern, "accepted", None, row["err"]))
+            continue
+        m = rx.search(subject)
+        if (m is not None) != row["match"]:
+            differences.append((pattern, "match", m is not None, row["match"]))
+        elif m is not None:
+            got = (m.span(), rx.expand_string(template, subject, m))
+            want = (_char_span(subject, row["span"]), row["expand"])
+            if got != want:
+                differences.append((pattern, "span/expand", got, want))
+    assert differences == []
+
+
+# -- parse-tree height: Go refuses a tree deeper than 1,000 (outcomes recorded from Go 1.19) ----
+
+# (opening, closing, the largest n Go accepts, or None when Go accepts every n up to 2,000)
+GO_HEIGHT_LIMITS = [
+    ("(", ")", 999),  # captures: one level each
+    ("(?:", ")", None),  # plain grouping adds no level
+    ("(", ")*", 499),  # capture and star
+    ("(?:", ")*", 999),
+    ("(a", ")", 500),  # capture and concatenation
+    ("(a|", ")", 500),
+    ("(b|", ")", 500),
+    ("(?:a|", ")", None),  # nested alternations are flattened
+    ("(?:ab", ")", None),  # nested concatenations are flattened
+    ("(?:a*", ")", None),
+    ("(?:bc|", ")", None),
+    ("(ab", ")", 500),
+    ("(x", "y)", 500),
+    ("(", "|b)", 500),  # "a|b" becomes one character class
+]
+
+
+@pytest.mark.parametrize(("opening", "closing", "limit"), GO_HEIGHT_LIMITS)
+def test_nesting_limit_equals_go(opening: str, closing: str, limit: int | None) -> None:
+    for n in (limit, limit + 1) if limit is not None else (2000,):
+        pattern = opening * n + "a" + closing * n
+        if limit is None or n == limit:
+            goregexp.compile(pattern)
+        else:
+            with pytest.raises(goregexp.RegexpSyntaxError) as info:
+                goregexp.compile(pattern)
+            assert (
+                str(info.value) == f"error parsing regexp: expression nests too deeply: `{pattern}`"
+            )
+
+
+def test_two_thousand_nested_groups_get_go_error_not_a_traceback() -> None:
+    pattern = "(" * 2000 + "a" + ")" * 2000
+    with pytest.raises(goregexp.RegexpSyntaxError, match="expression nests too deeply"):
+        goregexp.compile(pattern)
+    with pytest.raises(goregexp.RegexpSyntaxError, match="expression nests too deeply"):
+        goregexp.compile("(" * 100_000 + "a" + ")" * 100_000)
+
+
+GO_REPEAT_RULES = [
+    ("(a{2}){501}", "error parsing regexp: invalid repeat count: `{501}`"),
+    ("(a{2}){500}", None),
+    ("((a{10}){10}){10}", None),
+    ("((a{10}){10}){11}", "error parsing regexp: invalid repeat count: `{11}`"),
+    ("((a{10}){10}?){11}?", "error parsing regexp: invalid repeat count: `{11}?`"),
+    ("(a{1000}){0}", None),
+    ("(a{1000}){1,}", None),
+    ("(a{1000}){2,}", "error parsing regexp: invalid repeat count: `{2,}`"),
+    ("(a*){1000}", None),
+    ("a{1000000000}", "error parsing regexp: invalid repeat count: `{1000000000}`"),
+    ("a{1,1000000000}", "error parsing regexp: invalid repeat count: `{1,1000000000}`"),
+    ("a{01}", None),  # a leading zero: "{" is a literal
+    ("a*(?i)*", None),  # a flag group resets "nested repetition"
+    ("a*\\Q\\E*", None),
+    ("(?i)(?-i)*", "error parsing regexp: missing argument to repetition operator: `*`"),
+    ("\\x{}", "error parsing regexp: invalid escape sequence: `\\x{}`"),
+    ("\\x{4gh}", "error parsing regexp: invalid escape sequence: `\\x{4g`"),
+    ("\\x{1100000}", "error parsing regexp: invalid escape sequence: `\\x{110000`"),
+    ("\\p{Greek", "error parsing regexp: invalid character class range: `\\p{Greek`"),
+]
+
+
+@pytest.mark.parametrize(("pattern", "message"), GO_REPEAT_RULES)
+def test_repeat_and_escape_rules_equal_go(pattern: str, message: str | None) -> None:
+    if message is None:
+        goregexp.compile(pattern)
+        return
+    with pytest.raises(goregexp.RegexpSyntaxError) as info:
+        goregexp.compile(pattern)
+    assert str(info.value) == message
+
+
+def test_literal_brace_with_leading_zero_matches_literally() -> None:
+    assert goregexp.compile("^a{01}$").match_string("a{01}")
+    assert not goregexp.compile("^a{01}$").match_string("a")
+
+
+def test_program_over_re2_budget_is_refused_with_gos_too_large_text() -> None:
+    # Go accepts \pL{500} (its budget is 128 MiB); RE2's 8 MiB budget refuses it (README).
+    with pytest.raises(goregexp.RegexpUnsupportedError) as info:
+        goregexp.compile(r"\pL{500}")
+    assert str(info.value) == "error parsing regexp: expression too large: `\\pL{500}`"
+
+
+def test_lone_surrogate_in_subject_is_matched_as_replacement_character() -> None:
+    assert goregexp.compile("^a.b$").match_string("a\ud800b")
+
+
+def test_spans_are_character_offsets_for_non_ascii_subjects() -> None:
+    m = goregexp.compile(r"(?P<w>\p{Greek}+)-(\d)").search("é αβ-7")
+    assert m is not None
+    assert (m.span(), m.span(1), m.span(2), m.group(1)) == ((2, 6), (2, 4), (5, 6), "αβ")
+
+
+def test_find_all_steps_over_multibyte_characters_after_empty_matches() -> None:
+    rx = goregexp.compile(r"x*")
+    assert [m.span() for m in rx.find_all("éxé")] == [(0, 0), (1, 2), (3, 3)]
+
+
+def test_match_string_helper_compiles_once_and_reports_go_errors() -> None:
+    assert goregexp.match_string(r"^v\d+$", "v12")
+    assert not goregexp.match_string(r"^v\d+$", "v12a")
+    with pytest.raises(goregexp.RegexpSyntaxError, match=r"missing closing \)"):
+        goregexp.match_string("(a", "a")

@@ -1,78 +1,41 @@
-"""The RE2 parser behind :mod:`tagpilot.golang.regexp` (private).
+"""The Go syntax check behind :mod:`tagpilot.golang.regexp` (private).
 
-Walks a Go pattern once, with Go's ``regexp/syntax`` rules and error texts, and writes an
-equivalent Python :mod:`re` pattern in which every construct is explicit (character classes as
-code point ranges, flags applied per atom, named groups as plain groups).
+Matching is done by RE2 (``google-re2``), whose syntax is Go's. This pass exists for what the
+RE2 library does differently from Go's ``regexp/syntax``:
 
-The module is a little over 400 lines because it is one state machine (Go's parser loop);
-splitting it would spread the shared cursor and flag stack across modules.
+- the error texts: Go's exact messages (Flux puts them in status conditions);
+- what Go refuses and RE2 accepts: ``\\C``, a tree nested deeper than 1,000 levels
+  (``expression nests too deeply``);
+- what Go accepts and RE2 refuses: duplicate group names (the names are dropped from the RE2
+  source and kept here for ``Expand``);
+- group names by number, for ``Expand``.
+
+It walks the pattern once, without recursion (every step is linear in the pattern), and returns
+the pattern for RE2: the source verbatim, named groups made plain, literal braces escaped.
+The nesting height follows the shape of Go's parse tree (a capture, a repetition, a
+concatenation or an alternation of several items each add one level).
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
+from dataclasses import dataclass
 
 from tagpilot.errors import TagpilotError
 
 _MAX_RUNE = 0x10FFFF
-_MAX_REPEAT = 1000
-_Ranges = list[tuple[int, int]]
+#: Go's ``maxHeight``: the deepest parse tree ``regexp.Compile`` accepts.
+MAX_HEIGHT = 1000
+#: Go's limit on a repetition count, and on nested counts multiplied together.
+MAX_REPEAT = 1000
 
-_POSIX: dict[str, _Ranges] = {
-    "alnum": [(48, 57), (65, 90), (97, 122)],
-    "alpha": [(65, 90), (97, 122)],
-    "ascii": [(0, 127)],
-    "blank": [(9, 9), (32, 32)],
-    "cntrl": [(0, 31), (127, 127)],
-    "digit": [(48, 57)],
-    "graph": [(33, 126)],
-    "lower": [(97, 122)],
-    "print": [(32, 126)],
-    "punct": [(33, 47), (58, 64), (91, 96), (123, 126)],
-    "space": [(9, 13), (32, 32)],
-    "upper": [(65, 90)],
-    "word": [(48, 57), (65, 90), (95, 95), (97, 122)],
-    "xdigit": [(48, 57), (65, 70), (97, 102)],
-}
-_PERL = {"d": _POSIX["digit"], "s": [(9, 10), (12, 13), (32, 32)], "w": _POSIX["word"]}
+_POSIX = frozenset(
+    "alnum alpha ascii blank cntrl digit graph lower print punct space upper word xdigit".split()  # noqa: SIM905
+)
+_PERL_CLASSES = "dswDSW"
 _SIMPLE_ESCAPES = {"a": 7, "f": 12, "t": 9, "n": 10, "r": 13, "v": 11}
-_WORD = "[0-9A-Za-z_]"
-_ASSERTIONS = {
-    "A": r"\A",
-    "z": r"\Z",
-    "b": rf"(?:(?<={_WORD})(?!{_WORD})|(?<!{_WORD})(?={_WORD}))",
-    "B": rf"(?:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))",
-}
-
-
-class RegexpSyntaxError(TagpilotError):
-    """A pattern Go's ``regexp.Compile`` refuses; the message is Go's error text."""
-
-
-class RegexpUnsupportedError(RegexpSyntaxError):
-    """Valid RE2 that tagpilot cannot emulate with Python :mod:`re` (e.g. ``\\p{Greek}``)."""
-
-
-def _err(code: str, expr: str) -> RegexpSyntaxError:
-    return RegexpSyntaxError(f"error parsing regexp: {code}: `{expr}`")
-
-
-@functools.lru_cache(maxsize=64)
-def _category_ranges(name: str) -> tuple[tuple[int, int], ...]:
-    # Built once per category from Python's Unicode database (close to Go's tables).
-    out: _Ranges = []
-    for cp in range(_MAX_RUNE + 1):
-        if unicodedata.category(chr(cp)).startswith(name):
-            if out and out[-1][1] == cp - 1:
-                out[-1] = (out[-1][0], cp)
-            else:
-                out.append((cp, cp))
-    return tuple(out)
-
-
-# Go's unicode.Scripts names: valid RE2, but Python has no script tables to emulate them.
+_ASSERTIONS = "AzbB"
+# Go's unicode.Scripts names (all known to RE2 as well).
 _SCRIPT_NAMES = (
     "Adlam Ahom Anatolian_Hieroglyphs Arabic Armenian Avestan Balinese Bamum Bassa_Vah Batak "
     "Bengali Bhaiksuki Bopomofo Brahmi Braille Buginese Buhid Canadian_Aboriginal Carian "
@@ -93,79 +56,143 @@ _SCRIPT_NAMES = (
     "Tangsa Tangut Telugu Thaana Thai Tibetan Tifinagh Tirhuta Toto Ugaritic Vai Vithkuqi Wancho "
     "Warang_Citi Yezidi Yi Zanabazar_Square"
 )
-_SCRIPTS = frozenset(_SCRIPT_NAMES.split())
 _CATEGORY_NAMES = (
     "C Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps "
     "S Sc Sk Sm So Z Zl Zp Zs"
 )
-_CATEGORIES = frozenset(_CATEGORY_NAMES.split())
+_UNICODE_CLASSES = frozenset(_SCRIPT_NAMES.split()) | frozenset(_CATEGORY_NAMES.split()) | {"Any"}
+# Go's parseRepeat: numbers without leading zeros; anything else makes "{" a literal.
+_REPEAT = re.compile(r"\{(0|[1-9][0-9]*)(?:(,)(0|[1-9][0-9]*)?)?\}")
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
-def _negate(ranges: _Ranges) -> _Ranges:
-    out: _Ranges = []
-    nxt = 0
-    for lo, hi in sorted(ranges):
-        if lo > nxt:
-            out.append((nxt, lo - 1))
-        nxt = max(nxt, hi + 1)
-    if nxt <= _MAX_RUNE:
-        out.append((nxt, _MAX_RUNE))
-    return out
+class RegexpSyntaxError(TagpilotError):
+    """A pattern Go's ``regexp.Compile`` refuses; the message is Go's error text."""
 
 
-def _fold(ranges: _Ranges) -> _Ranges:
-    out = list(ranges)
-    for lo, hi in ranges:
-        # Huge ranges already hold their case variants in practice; skip them for speed.
-        if hi - lo > 0x3000:
-            continue
-        for cp in range(lo, hi + 1):
-            for variant in (chr(cp).lower(), chr(cp).upper()):
-                if len(variant) == 1:
-                    out.append((ord(variant), ord(variant)))
-    return out
+class RegexpUnsupportedError(RegexpSyntaxError):
+    """Valid Go syntax that the RE2 library refuses (e.g. a program over its memory budget)."""
 
 
-def _class_pattern(ranges: _Ranges) -> str:
-    if not ranges:
-        return "(?!)"
-    parts = []
-    for lo, hi in sorted(ranges):
-        parts.append(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}")
-    return "[" + "".join(parts) + "]"
+def go_error(code: str, expr: str) -> RegexpSyntaxError:
+    """Go's ``*syntax.Error`` text: ``error parsing regexp: <code>: `<expr>```."""
+    return RegexpSyntaxError(f"error parsing regexp: {code}: `{expr}`")
+
+
+def _repeat_number(digits: str | None) -> int:
+    # Go's parseInt gives -1 past 1e8 (then "invalid repeat count").
+    if digits is None:
+        return -1
+    return int(digits) if len(digits) <= 9 else -1
+
+
+@dataclass(slots=True)
+class _Frame:
+    """One open group: the shape of what it holds so far, as Go's parse tree will be.
+
+    An item is ``(height, in_concat, in_alternation)``: its height, and the height it adds when
+    Go flattens it into an enclosing concatenation or alternation (a non-capturing group holding
+    a concatenation or an alternation is merged into its parent's, without a level of its own).
+    """
+
+    capture: bool
+    branches: int = 0  # finished alternatives ("|" seen)
+    branch_max: int = 0  # tallest finished alternative, as flattened into an alternation
+    items: int = 0  # items in the current alternative (a literal run is one item)
+    item_max: int = 0  # tallest item, as flattened into a concatenation
+    last: tuple[int, int, int] = (0, 0, 0)  # the item a repetition applies to
+    last_need: int = 0
+    literal_run: int = 0  # length of the literal run that is the last item
+    need: int = 0  # repeat budget needed by anything inside (Go's repeatIsValid)
+    last_rune: bool = False  # the last item matches one character (literal, class, ".")
+    runes_only: bool = True  # every finished alternative is one such item
+
+    def add(
+        self,
+        item: tuple[int, int, int],
+        need: int = 0,
+        literal: bool = False,
+        rune: bool = False,
+    ) -> None:
+        if literal and self.literal_run:
+            self.literal_run += 1  # Go merges adjacent literals into one node
+            return
+        self.items += 1
+        self.item_max = max(self.item_max, item[1])
+        self.last, self.last_need, self.last_rune = item, need, rune or literal
+        self.literal_run = 1 if literal else 0
+        self.need = max(self.need, need)
+
+    def repeated(self, need: int) -> int:
+        if self.literal_run > 1:
+            self.items += 1  # "ab*": the repetition takes the last literal only
+        self.literal_run = 0
+        height = self.last[0] + 1
+        self.last, self.last_need, self.last_rune = (height, height, height), need, False
+        self.item_max = max(self.item_max, height)
+        self.need = max(self.need, need)
+        return height
+
+    def _branch(self) -> tuple[int, int, int]:
+        if self.items == 0:
+            return 1, 1, 1  # Go's OpEmptyMatch
+        if self.items == 1:
+            return self.last
+        return 1 + self.item_max, self.item_max, 1 + self.item_max
+
+    def _rune_branch(self) -> bool:
+        return self.items == 1 and self.last_rune and self.literal_run <= 1
+
+    def alternative(self) -> None:
+        self.branch_max = max(self.branch_max, self._branch()[2])
+        self.runes_only = self.runes_only and self._rune_branch()
+        self.branches += 1
+        self.items = self.item_max = self.literal_run = 0
+
+    def char_class(self) -> bool:
+        """Whether this is an alternation of single characters (Go makes it one class)."""
+        return self.branches > 0 and self.runes_only and self._rune_branch()
+
+    def height(self) -> int:
+        if self.char_class():
+            return 1
+        branch = self._branch()
+        return branch[0] if not self.branches else 1 + max(self.branch_max, branch[2])
+
+    def as_item(self) -> tuple[int, int, int]:
+        """This group as an item of its parent."""
+        if self.capture:
+            height = self.height() + 1
+            return height, height, height
+        branch = self._branch()
+        if not self.branches:
+            return branch
+        if self.char_class():
+            return 1, 1, 1
+        inner = max(self.branch_max, branch[2])
+        return 1 + inner, 1 + inner, inner
 
 
 class Parser:
-    """Single pass over a Go pattern producing Python source and the group names."""
+    """One pass over a Go pattern: Go's errors, group names, the source for RE2."""
 
     def __init__(self, pattern: str) -> None:
         self.p = pattern
         self.i = 0
-        self.out: list[str] = []
         self.names: list[str] = [""]
-        # One entry per open group: the flags in force inside it.
-        self.flags: list[set[str]] = [set()]
-        self.open_groups = 0
-        # What the previous token was: "atom", "repeat" (text), "none" (start, '(' or '|').
-        self.prev = "none"
+        self.frames: list[_Frame] = [_Frame(capture=False)]
+        # Is there an operand for a repetition (Go: a non-pseudo node on top of the stack)?
+        self.operand = False
+        # The repetition operator just before, if any (for "invalid nested repetition").
         self.last_repeat = ""
+        # Edits for the RE2 source: (start, end, replacement).
+        self.edits: list[tuple[int, int, str]] = []
+        self._no_posix_end_from = len(pattern) + 1
 
-    # -- helpers -----------------------------------------------------------------------------
-    @property
-    def cur(self) -> set[str]:
-        return self.flags[-1]
-
-    def emit_atom(self, text: str, foldable: bool = False) -> None:
-        if foldable and "i" in self.cur:
-            text = f"(?i:{text})"
-        self.out.append(text)
-        self.prev = "atom"
-        self.last_repeat = ""
-
-    def emit_assertion(self, text: str) -> None:
-        # Wrapped so that a following repetition operator has an operand, as Go allows.
-        self.out.append(f"(?:{text})")
-        self.prev = "atom"
+    # -- nodes -------------------------------------------------------------------------------
+    def atom(self, literal: bool = False, rune: bool = False) -> None:
+        self.frames[-1].add((1, 1, 1), literal=literal, rune=rune)
+        self.operand = True
         self.last_repeat = ""
 
     # -- escapes -----------------------------------------------------------------------------
@@ -174,11 +201,11 @@ class Parser:
         start = self.i
         p = self.p
         if self.i + 1 >= len(p):
-            raise _err("trailing backslash at end of expression", "")
+            raise go_error("trailing backslash at end of expression", "")
         c = p[self.i + 1]
         self.i += 2
         if c in "1234567" and (self.i >= len(p) or not "0" <= p[self.i] <= "7"):
-            raise _err("invalid escape sequence", p[start : self.i])
+            raise go_error("invalid escape sequence", p[start : self.i])
         if c in "01234567":
             value = int(c)
             for _ in range(2):
@@ -192,122 +219,107 @@ class Parser:
             return _SIMPLE_ESCAPES[c]
         if ord(c) < 128 and not c.isalnum():
             return ord(c)
-        raise _err("invalid escape sequence", p[start : self.i])
+        raise go_error("invalid escape sequence", p[start : self.i])
 
     def _parse_hex(self, start: int) -> int:
+        # Go's parseEscape: the error text ends at the character that broke the escape.
         p = self.p
         if self.i < len(p) and p[self.i] == "{":
-            end = p.find("}", self.i)
-            digits = p[self.i + 1 : end] if end > 0 else ""
-            if end < 0 or not digits or not all(c in "0123456789abcdefABCDEF" for c in digits):
-                raise _err("invalid escape sequence", p[start : end if end > 0 else len(p)])
-            value = int(digits, 16)
-            if value > _MAX_RUNE:
-                raise _err("invalid escape sequence", p[start:end])
-            self.i = end + 1
+            self.i += 1
+            value, digits = 0, 0
+            while True:
+                if self.i >= len(p):
+                    raise go_error("invalid escape sequence", p[start:])
+                c = p[self.i]
+                self.i += 1
+                if c == "}":
+                    break
+                if c not in _HEX:
+                    raise go_error("invalid escape sequence", p[start : self.i])
+                value = value * 16 + int(c, 16)
+                if value > _MAX_RUNE:
+                    raise go_error("invalid escape sequence", p[start : self.i])
+                digits += 1
+            if not digits:
+                raise go_error("invalid escape sequence", p[start : self.i])
             return value
-        digits = p[self.i : self.i + 2]
-        if len(digits) < 2 or not all(c in "0123456789abcdefABCDEF" for c in digits):
-            raise _err("invalid escape sequence", p[start : self.i + len(digits)])
-        self.i += 2
-        return int(digits, 16)
+        digits_text = p[self.i : self.i + 2]
+        self.i += len(digits_text)
+        if len(digits_text) < 2 or not all(c in _HEX for c in digits_text):
+            raise go_error("invalid escape sequence", p[start : self.i])
+        return int(digits_text, 16)
 
-    def parse_class_escape(self) -> _Ranges | None:
-        """Parse ``\\d``-like and ``\\p``-like escapes at self.i; None when not one."""
+    def parse_class_escape(self) -> bool:
+        """Parse a ``\\d``-like or ``\\p``-like escape at self.i; False when not one."""
         p = self.p
         c = p[self.i + 1] if self.i + 1 < len(p) else "\\"
-        if c.lower() in _PERL:
+        if c in _PERL_CLASSES:
             self.i += 2
-            ranges = list(_PERL[c.lower()])
-            return _negate(ranges) if c.isupper() else ranges
+            return True
         if c in "pP":
-            return self._parse_unicode_class()
-        return None
+            self._parse_unicode_class()
+            return True
+        return False
 
-    def _parse_unicode_class(self) -> _Ranges:
+    def _parse_unicode_class(self) -> None:
         p = self.p
         start = self.i
-        negate = p[self.i + 1] == "P"
         self.i += 2
         if self.i >= len(p):
-            raise _err("invalid character class range", p[start:])
+            raise go_error("invalid character class range", p[start:])
         if p[self.i] == "{":
             end = p.find("}", self.i)
             if end < 0:
-                raise _err("invalid character class range", p[start:])
+                raise go_error("invalid character class range", p[start:])
             name = p[self.i + 1 : end]
             self.i = end + 1
         else:
             name = p[self.i]
             self.i += 1
-        text = p[start : self.i]
-        if name.startswith("^"):
-            negate, name = not negate, name[1:]
-        if name == "Any":
-            ranges: _Ranges = [(0, _MAX_RUNE)]
-        elif name in _CATEGORIES:
-            ranges = list(_category_ranges(name))
-        elif name in _SCRIPTS:
-            raise RegexpUnsupportedError(
-                f"error parsing regexp: Unicode script class `{text}` is valid RE2 but not "
-                "supported by tagpilot: use an explicit character class"
-            )
-        else:
-            raise _err("invalid character class range", text)
-        return _negate(ranges) if negate else ranges
+        if name.removeprefix("^") not in _UNICODE_CLASSES:
+            raise go_error("invalid character class range", p[start : self.i])
 
     # -- character classes -------------------------------------------------------------------
     def parse_class(self) -> None:
         p = self.p
         start = self.i
         self.i += 1
-        negate = self.i < len(p) and p[self.i] == "^"
-        if negate:
+        if self.i < len(p) and p[self.i] == "^":
             self.i += 1
-        ranges: _Ranges = []
         first = True
         while self.i < len(p) and (p[self.i] != "]" or first):
             first = False
-            if p.startswith("[:", self.i):
-                end = p.find(":]", self.i + 2)
-                if end >= 0:
-                    name = p[self.i + 2 : end]
-                    neg = name.startswith("^")
-                    posix = _POSIX.get(name[1:] if neg else name)
-                    if posix is None:
-                        raise _err("invalid character class range", p[self.i : end + 2])
-                    ranges += _negate(posix) if neg else posix
-                    self.i = end + 2
-                    continue
-            if p[self.i] == "\\":
-                sub = self.parse_class_escape()
-                if sub is not None:
-                    ranges += sub
-                    continue
+            if p.startswith("[:", self.i) and self._posix_class():
+                continue
+            if p[self.i] == "\\" and self.parse_class_escape():
+                continue
             range_start = self.i
             lo = self._class_char(start)
-            hi = lo
             if p.startswith("-", self.i) and self.i + 1 < len(p) and p[self.i + 1] != "]":
                 self.i += 1
-                hi = self._class_char(start)
-                if hi < lo:
-                    raise _err("invalid character class range", p[range_start : self.i])
-            ranges.append((lo, hi))
+                if self._class_char(start) < lo:
+                    raise go_error("invalid character class range", p[range_start : self.i])
         if self.i >= len(p):
-            raise _err("missing closing ]", p[start:])
+            raise go_error("missing closing ]", p[start:])
         self.i += 1
-        if negate:
-            # Go folds case before negating: (?i)[^a] matches neither "a" nor "A".
-            if "i" in self.cur:
-                ranges = _fold(ranges)
-            self.emit_atom(_class_pattern(_negate(ranges)))
-        else:
-            self.emit_atom(_class_pattern(ranges), foldable=True)
+        self.atom(rune=True)
+
+    def _posix_class(self) -> bool:
+        p = self.p
+        # Once no ":]" follows a position, none follows any later one (keeps this linear).
+        end = -1 if self.i + 2 >= self._no_posix_end_from else p.find(":]", self.i + 2)
+        if end < 0:
+            self._no_posix_end_from = min(self._no_posix_end_from, self.i + 2)
+            return False
+        if p[self.i + 2 : end].removeprefix("^") not in _POSIX:
+            raise go_error("invalid character class range", p[self.i : end + 2])
+        self.i = end + 2
+        return True
 
     def _class_char(self, class_start: int) -> int:
         p = self.p
         if self.i >= len(p):
-            raise _err("missing closing ]", p[class_start:])
+            raise go_error("missing closing ]", p[class_start:])
         if p[self.i] == "\\":
             return self.parse_escape_char()
         self.i += 1
@@ -318,138 +330,158 @@ class Parser:
         p = self.p
         if p.startswith("(?P<", self.i) or p.startswith("(?<", self.i):
             if p.startswith("(?<=", self.i) or p.startswith("(?<!", self.i):
-                raise _err("invalid or unsupported Perl syntax", "(?<")
+                raise go_error("invalid or unsupported Perl syntax", "(?<")
             start = self.i
             self.i = p.index("<", self.i) + 1
             end = p.find(">", self.i)
             if end < 0:
-                raise _err("invalid named capture", p[start:])
+                raise go_error("invalid named capture", p[start:])
             name = p[self.i : end]
             if not name or not all(c.isascii() and (c.isalnum() or c == "_") for c in name):
-                raise _err("invalid named capture", p[start : end + 1])
+                raise go_error("invalid named capture", p[start : end + 1])
             self.i = end + 1
-            self._open("(", name)
+            # Go allows a name twice, RE2 does not: RE2 gets a plain group, Expand the names.
+            self.edits.append((start, self.i, "("))
+            self._open(name)
             return
         if p.startswith("(?", self.i):
             self._parse_flags()
             return
         self.i += 1
-        self._open("(", "")
+        self._open("")
 
-    def _open(self, text: str, name: str | None, flags: set[str] | None = None) -> None:
+    def _open(self, name: str | None) -> None:
         if name is not None:
             self.names.append(name)
-        self.out.append(text)
-        self.flags.append(set(self.cur if flags is None else flags))
-        self.open_groups += 1
-        self.prev = "none"
+        self.frames.append(_Frame(capture=name is not None))
+        self.operand = False
+        self.last_repeat = ""
+
+    def _close(self) -> None:
+        frame = self.frames.pop()
+        item = frame.as_item()
+        if item[0] > MAX_HEIGHT:
+            raise go_error("expression nests too deeply", self.p)
+        rune = not frame.capture and (frame.char_class() or frame._rune_branch())
+        self.frames[-1].add(item, frame.need, rune=rune)
+        self.operand = True
         self.last_repeat = ""
 
     def _parse_flags(self) -> None:
         p = self.p
         start = self.i
         self.i += 2
-        flags = set(self.cur)
         sign, saw = 1, False
         while self.i < len(p):
             c = p[self.i]
             self.i += 1
             if c in "imsU":
-                (flags.add if sign > 0 else flags.discard)(c)
                 saw = True
             elif c == "-" and sign > 0:
                 sign, saw = -1, False
             elif c in ":)" and not (sign < 0 and not saw):
                 if c == ":":
-                    self._open("(?:", None, flags)
+                    self._open(None)
                 else:
-                    self.cur.clear()
-                    self.cur.update(flags)
+                    self.last_repeat = ""  # "(?i)" is no node: the operand stays the same
                 return
             else:
                 break
-        raise _err("invalid or unsupported Perl syntax", p[start : self.i])
+        raise go_error("invalid or unsupported Perl syntax", p[start : self.i])
 
     # -- repetition --------------------------------------------------------------------------
     def parse_repeat(self) -> bool:
         """Parse a repetition operator at self.i; False if ``{`` is a literal here."""
         p = self.p
         start = self.i
-        c = p[self.i]
-        if c == "{":
-            m = re.match(r"\{([0-9]+)(,([0-9]*))?\}", p[self.i :])
+        lo, hi = -2, -2  # not a counted repetition
+        if p[self.i] == "{":
+            m = _REPEAT.match(p, self.i)
             if m is None:
                 return False
-            lo = int(m.group(1))
-            hi = lo if m.group(2) is None else (int(m.group(3)) if m.group(3) else -1)
-            if lo > _MAX_REPEAT or hi > _MAX_REPEAT or (hi >= 0 and hi < lo):
-                raise _err("invalid repeat count", m.group(0))
-            op = m.group(0) if hi != -1 else f"{{{lo},}}"
-            self.i += m.end()
+            lo = _repeat_number(m.group(1))
+            hi = lo if m.group(2) is None else _repeat_number(m.group(3)) if m.group(3) else -1
+            if m.group(3) and hi < 0:
+                lo = -1  # Go: a too big maximum makes the count invalid
+            if lo < 0 or lo > MAX_REPEAT or hi > MAX_REPEAT or (hi >= 0 and lo > hi):
+                raise go_error("invalid repeat count", m.group(0))
+            self.i = m.end()
         else:
-            op = c
             self.i += 1
-        lazy = self.i < len(p) and p[self.i] == "?"
-        if lazy:
+        if self.i < len(p) and p[self.i] == "?":
             self.i += 1
         text = p[start : self.i]
-        if self.prev == "repeat":
-            raise _err("invalid nested repetition operator", self.last_repeat + text)
-        if self.prev == "none":
-            raise _err("missing argument to repetition operator", text)
-        if lazy != ("U" in self.cur):
-            op += "?"
-        self.out.append(op)
-        self.prev = "repeat"
+        if self.last_repeat:
+            raise go_error("invalid nested repetition operator", self.last_repeat + text)
+        if not self.operand:
+            raise go_error("missing argument to repetition operator", text)
+        frame = self.frames[-1]
+        need = frame.last_need
+        if lo != -2:
+            count = lo if hi == -1 else hi
+            if hi == 0:
+                need = 0
+            elif count > 0:
+                need = max(count, count * need)
+        if frame.repeated(need) > MAX_HEIGHT:
+            raise go_error("expression nests too deeply", p)
+        if lo != -2 and (lo >= 2 or hi >= 2) and need > MAX_REPEAT:
+            raise go_error("invalid repeat count", text)
         self.last_repeat = text
         return True
 
     # -- main loop ---------------------------------------------------------------------------
     def parse(self) -> str:
+        """Check the whole pattern; return the source to give RE2."""
         p = self.p
         while self.i < len(p):
             c = p[self.i]
             if c == "(":
                 self.parse_group()
             elif c == ")":
-                if self.open_groups == 0:
-                    raise _err("unexpected )", p)
+                if len(self.frames) == 1:
+                    raise go_error("unexpected )", p)
                 self.i += 1
-                self.open_groups -= 1
-                self.flags.pop()
-                self.out.append(")")
-                self.prev, self.last_repeat = "atom", ""
+                self._close()
             elif c == "|":
                 self.i += 1
-                self.out.append("|")
-                self.prev, self.last_repeat = "none", ""
+                self.frames[-1].alternative()
+                self.operand, self.last_repeat = False, ""
             elif c in "*+?":
                 self.parse_repeat()
             elif c == "{":
                 if not self.parse_repeat():
                     # Go: a "{" that does not start a valid repeat is a literal.
+                    self.edits.append((self.i, self.i + 1, r"\{"))
                     self.i += 1
-                    self.emit_atom(r"\{")
+                    self.atom(literal=True)
             elif c == "[":
                 self.parse_class()
-            elif c == ".":
-                self.i += 1
-                ranges = [(0, _MAX_RUNE)] if "s" in self.cur else _negate([(10, 10)])
-                self.emit_atom(_class_pattern(ranges))
-            elif c == "^":
-                self.i += 1
-                self.emit_assertion("(?m:^)" if "m" in self.cur else r"\A")
-            elif c == "$":
-                self.i += 1
-                self.emit_assertion("(?m:$)" if "m" in self.cur else r"\Z")
             elif c == "\\":
                 self.parse_backslash()
             else:
+                if "\ud800" <= c <= "\udfff":
+                    rest = p[self.i :].encode("utf-8", "backslashreplace").decode()
+                    raise go_error("invalid UTF-8", rest)
                 self.i += 1
-                self.emit_atom(re.escape(c), foldable=True)
-        if self.open_groups:
-            raise _err("missing closing )", p)
-        return "".join(self.out)
+                self.atom(literal=c not in ".^$", rune=c == ".")
+        if len(self.frames) > 1:
+            raise go_error("missing closing )", p)
+        if self.frames[0].height() > MAX_HEIGHT:
+            raise go_error("expression nests too deeply", p)
+        return self._source()
+
+    def _source(self) -> str:
+        if not self.edits:
+            return self.p
+        out: list[str] = []
+        pos = 0
+        for start, end, text in self.edits:
+            out.append(self.p[pos:start])
+            out.append(text)
+            pos = end
+        out.append(self.p[pos:])
+        return "".join(out)
 
     def parse_backslash(self) -> None:
         p = self.p
@@ -458,15 +490,16 @@ class Parser:
             end = p.find(r"\E", self.i + 2)
             literal = p[self.i + 2 :] if end < 0 else p[self.i + 2 : end]
             self.i = len(p) if end < 0 else end + 2
-            for ch in literal:
-                self.emit_atom(re.escape(ch), foldable=True)
+            for _ in literal:
+                self.atom(literal=True)
+            self.last_repeat = ""
             return
         if c in _ASSERTIONS:
             self.i += 2
-            self.emit_assertion(_ASSERTIONS[c])
+            self.atom()
             return
-        ranges = self.parse_class_escape()
-        if ranges is not None:
-            self.emit_atom(_class_pattern(ranges), foldable=c in "pP")
+        if self.parse_class_escape():
+            self.atom(rune=True)
             return
-        self.emit_atom(re.escape(chr(self.parse_escape_char())), foldable=True)
+        self.parse_escape_char()
+        self.atom(literal=True)

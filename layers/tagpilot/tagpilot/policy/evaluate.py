@@ -55,7 +55,7 @@ def _explain(
     rejected: list[Rejection] = []
     if tag_filter is not None:
         winners = {original: key for key, original in mapping.items()}
-        search, expand = tag_filter.regexp.regex.search, None
+        search, expand = tag_filter.regexp.search, None
         if tag_filter.extract:
             expand = tag_filter.regexp.template(tag_filter.extract)
         for tag in tags:

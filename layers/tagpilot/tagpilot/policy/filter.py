@@ -46,7 +46,7 @@ class TagFilter:
 
     def apply(self, tags: Sequence[str]) -> dict[str, str]:
         """Map each key (extracted value or tag) to its original tag, in first-seen key order."""
-        search = self.regexp.regex.search
+        search = self.regexp.search
         out: dict[str, str] = {}
         if not self.extract:
             for tag in tags:

@@ -86,8 +86,8 @@ def _parse_constraint(text: str) -> Constraint:
     m = _CONSTRAINT.search(text)
     if m is None:
         raise InvalidPolicyError(f"improper constraint: {text}")
-    major, minor, patch, pre = m.group(3), m.group(4) or "", m.group(5) or "", m.group(6) or ""
-    ver = m.group(2)
+    major, minor, patch, pre = m.text(3), m.text(4), m.text(5), m.text(6)
+    ver = m.text(2)
     dirty = minor_dirty = patch_dirty = False
     if _is_x(major):
         ver, dirty = f"0.0.0{pre}", True
@@ -98,13 +98,13 @@ def _parse_constraint(text: str) -> Constraint:
     con = coerce(ver)
     if con is None:
         raise InvalidPolicyError("constraint parser error")
-    return Constraint(m.group(1), m.group(2), con, dirty, minor_dirty, patch_dirty)
+    return Constraint(m.text(1), m.text(2), con, dirty, minor_dirty, patch_dirty)
 
 
 def _rewrite_range(text: str) -> str:
     out = text
     for m in _RANGE.find_all(text):
-        out = out.replace(m.group(0), f">= {m.group(1)}, <= {m.group(11)} ", 1)
+        out = out.replace(m.text(0), f">= {m.text(1)}, <= {m.text(11)} ", 1)
     return out
 
 
@@ -127,7 +127,7 @@ def parse_range(text: str) -> Range:
     for segment in _rewrite_range(text).split("||"):
         if not _VALID.match_string(segment):
             raise InvalidPolicyError(f"improper constraint: {segment}")
-        parts = [m.group(0) for m in _FIND.find_all(segment)] or [segment]
+        parts = [m.text(0) for m in _FIND.find_all(segment)] or [segment]
         group = tuple(_parse_constraint(p) for p in parts)
         groups.append(group)
         allows_pre.append(any(c.con[3] == 0 for c in group))

@@ -40,12 +40,12 @@ def exclude(
         except goregexp.RegexpSyntaxError as err:
             error = err
             break
-    searches = [(rx.pattern, rx.regex.search) for rx in compiled]
+    searches = [(rx.pattern, rx.match_string) for rx in compiled]
     kept: list[str] = []
     excluded: list[tuple[str, str]] = []
     for tag in tags:
         for pattern, search in searches:
-            if search(tag) is not None:
+            if search(tag):
                 excluded.append((tag, pattern))
                 break
         else:
