@@ -64,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args))
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - a one-line error, never a traceback
+        detail = " ".join(str(exc).split())[:500]
+        print(f"✗ internal error: {type(exc).__name__}: {detail}".rstrip(": "), file=sys.stderr)
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover

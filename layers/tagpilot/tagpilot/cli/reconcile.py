@@ -43,14 +43,18 @@ def request_and_wait(app: App, kind: str, namespace: str, name: str, timeout: fl
     print(f"► annotating {kind} {namespace}/{name}")
     worker = None
     if app.settings.mode == "local":
+        # Run this object (and what it chains to: its policies, their automations) and no other
+        # due object. If a running `serve` claimed it first, wait for that one instead.
+        from tagpilot.reconcile.dispatch import dispatch_keys
         from tagpilot.runtime.local_worker import LocalWorker
 
         worker = LocalWorker(app)
+        dispatch_keys(app, kind, [f"{namespace}/{name}"], now=app.clock(), reason="requested")
     print(f"◎ waiting for {kind} reconciliation")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if worker is not None:
-            worker.tick()
+            worker.drain()
         obj = app.objects.require(kind, namespace, name)
         if obj.status.get("lastHandledReconcileAt") == token:
             cond = get(obj.status, READY) or {}

@@ -72,6 +72,8 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     if automation is None or automation.suspended:
         out.skipped = "not found" if automation is None else "suspended"
         return out
+    # Parsed first: a spec the run cannot schedule stalls before anything is pushed.
+    interval = parse_duration(automation.spec["interval"])
     status = dict(automation.status)
     handled_request(automation, status)
     deferred = windows.defer(app, automation, status, out)
@@ -126,7 +128,6 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     conditions.mark_ready(
         status, conditions.SUCCEEDED, UP_TO_DATE, generation=automation.generation
     )
-    interval = parse_duration(automation.spec["interval"])
     done = _finish(app, automation, status, out, next_due=app.clock() + interval, failures=0)
     done.message = result.summary
     return done

@@ -12,6 +12,7 @@ from collections import deque
 
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
+from tagpilot.reconcile.isolation import contain
 from tagpilot.store.queues import WorkItem
 
 #: Imported on first use (importlib): the scan worker never loads dulwich or the setters.
@@ -26,13 +27,17 @@ QUEUED_KINDS = {"ImageUpdateAutomation"}
 
 
 def reconcile_one(app: App, item: WorkItem) -> Outcome:
+    """Reconcile one object; whatever it raises becomes its status (:mod:`.isolation`)."""
     module = _RECONCILERS.get(item.kind)
     if module is None:
         out = Outcome(item.kind, item.namespace, item.name)
         out.skipped = f"kind {item.kind} is not reconciled by this worker"
         return out
     reconcile = importlib.import_module(module).reconcile
-    result: Outcome = reconcile(app, item.namespace, item.name)
+    try:
+        result: Outcome = reconcile(app, item.namespace, item.name)
+    except Exception as exc:  # noqa: BLE001 - one object's failure must not stop the worker
+        return contain(app, item.kind, item.namespace, item.name, exc)
     return result
 
 

@@ -302,7 +302,7 @@ def _pick(challenges: list[Challenge]) -> Challenge | None:
 def _parse_tags(response: requests.Response, url: str) -> list[str]:
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         raise MalformedResponseError(f"GET {url}: tag list is not valid JSON") from None
     if not isinstance(body, dict):
         raise MalformedResponseError(f"GET {url}: tag list is not a JSON object")

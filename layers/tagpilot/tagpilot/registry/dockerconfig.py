@@ -64,7 +64,7 @@ def parse_docker_config(raw: bytes | str) -> DockerConfig:
     """
     try:
         parsed = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise AuthConfigError("docker config is not valid JSON") from None
     if not isinstance(parsed, dict):
         raise AuthConfigError("docker config must be a JSON object")

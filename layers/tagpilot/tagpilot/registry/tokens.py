@@ -160,7 +160,7 @@ def _check_token_status(response: requests.Response, realm: str) -> None:
 def _parse_token(response: requests.Response, realm: str) -> tuple[str, float]:
     try:
         body = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         raise MalformedResponseError(f"token response from {realm} is not JSON") from None
     if not isinstance(body, dict):
         raise MalformedResponseError(f"token response from {realm} is not a JSON object")

@@ -130,7 +130,7 @@ def _oci_errors(body: bytes) -> list[tuple[str, str]]:
         return []
     try:
         parsed = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     errors = parsed.get("errors") if isinstance(parsed, dict) else None
     if not isinstance(errors, list):

@@ -6,6 +6,7 @@ wait for is handled). The code path is the one the Lambda functions run: only th
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -13,7 +14,10 @@ from tagpilot.reconcile import runner
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
 from tagpilot.reconcile.dispatch import dispatch_due
+from tagpilot.store.errors import StoreError
 from tagpilot.store.queues import MemoryQueue
+
+logger = logging.getLogger(__name__)
 
 
 class LocalWorker:
@@ -22,11 +26,29 @@ class LocalWorker:
     def __init__(self, app: App, on_outcome: Any = None) -> None:
         self.app = app
         self._on_outcome = on_outcome
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        #: The last dispatch failure (``None`` once the store answers again).
+        self.store_error: str | None = None
 
     def tick(self) -> list[Outcome]:
+        """Dispatch what is due, then drain both queues.
+
+        A store outage during dispatch is logged and the tick ends (the next tick retries); the
+        reconciles themselves never raise (see :mod:`tagpilot.reconcile.isolation`).
+        """
         with self._lock:
-            dispatch_due(self.app)
+            try:
+                dispatch_due(self.app)
+            except StoreError as exc:
+                self.store_error = str(exc)
+                logger.warning("dispatch failed, retrying next tick: %s", exc)
+            else:
+                self.store_error = None
+            return self.drain()
+
+    def drain(self) -> list[Outcome]:
+        """Run what is already queued (and what it chains to), without dispatching."""
+        with self._lock:
             outcomes: list[Outcome] = []
             for queue in self._queues():
                 while (item := queue.take()) is not None:

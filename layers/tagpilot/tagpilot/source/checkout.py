@@ -136,7 +136,7 @@ class Checkout:
             tree = self.repo[sha]
             assert isinstance(tree, Tree)
             try:
-                mode, sha = tree[part.encode()]
+                mode, sha = tree[part.encode("utf-8", "surrogateescape")]
             except KeyError:
                 raise PathNotFoundError(
                     f"path {cleaned!r} does not exist in {self.revision}"

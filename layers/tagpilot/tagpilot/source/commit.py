@@ -114,7 +114,7 @@ def commit_files(
     timestamp = int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())
     commit.author_time = commit.commit_time = timestamp
     commit.author_timezone = commit.commit_timezone = 0
-    commit.message = message.encode("utf-8")
+    commit.message = message.encode("utf-8", "surrogateescape")  # file names may not be UTF-8
     if signer is not None:
         # The signature covers the commit exactly as serialised without the gpgsig header.
         commit.gpgsig = signer.sign(commit.as_raw_string())

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pynamodb.exceptions import DeleteError, PutError
 
 from tagpilot.store.models import Models
+from tagpilot.store.objects import _wrap as wrap_errors
 
 
 class LeaseStore:
@@ -17,6 +18,7 @@ class LeaseStore:
         self._model = models.leases
         self._clock = clock
 
+    @wrap_errors("acquire lease")
     def acquire(self, lease: str, owner: str, seconds: float) -> bool:
         now = self._clock()
         m = self._model
@@ -31,6 +33,7 @@ class LeaseStore:
             raise
         return True
 
+    @wrap_errors("release lease")
     def release(self, lease: str, owner: str) -> None:
         m = self._model
         try:

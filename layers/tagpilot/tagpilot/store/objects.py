@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import builtins
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,11 +125,17 @@ class ObjectStore:
     @_wrap("query due objects")
     def due(
         self, kind: str, now: float | None = None, limit: int = 500
-    ) -> Iterator[tuple[str, int]]:
-        """Yield ``(key, generation)`` of non-suspended objects whose ``next_due_at`` has come."""
+    ) -> builtins.list[tuple[str, int]]:
+        """``(key, generation)`` of non-suspended objects whose ``next_due_at`` has come."""
         at = self._clock() if now is None else now
-        for item in self._model.due_index.query(kind, self._model.next_due_at <= at, limit=limit):
-            yield item.key, int(item.generation or 1)
+        # A list, not a generator: the query must fail inside ``_wrap`` (as a StoreError), not
+        # later in the caller's loop as a raw pynamodb QueryError.
+        return [
+            (item.key, int(item.generation or 1))
+            for item in self._model.due_index.query(
+                kind, self._model.next_due_at <= at, limit=limit
+            )
+        ]
 
     # -- writes by the CLI -------------------------------------------------------------
     @_wrap("apply object")

@@ -29,7 +29,7 @@ def _reject_constant(name: str) -> Any:
 def _load_json(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

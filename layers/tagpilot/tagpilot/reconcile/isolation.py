@@ -1,0 +1,111 @@
+"""Contain a reconcile that raised: the failure becomes a status on that object, never a crash.
+
+Reconcilers turn the failures they expect into conditions themselves. Anything else that escapes
+one (a store outage, a registry or Git error on an unexpected path, a ``RecursionError`` from
+hostile input, an object deleted under its reconcile, a spec value the reconciler cannot use) is
+caught by the runner and handed to :func:`contain`, which
+
+- writes Ready=False with a reason and message on the object (Stalled for spec errors, which
+  only a spec change can fix), and schedules a retry with Flux's backoff, which also releases
+  the dispatcher's claim (``next_due_at`` moves from the claim to the retry time);
+- returns a failed :class:`Outcome`, so the worker goes on with the next object.
+
+If even the status cannot be written (the store itself is down), the claim simply expires and
+the dispatcher sends the object again once the store is back.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from tagpilot.api import conditions
+from tagpilot.errors import TagpilotError
+from tagpilot.golang.duration import DurationError
+from tagpilot.reconcile.common import Outcome, backoff
+from tagpilot.registry.errors import RegistryError
+from tagpilot.source.errors import SourceError
+from tagpilot.store.errors import NotFoundError, StoreError
+from tagpilot.update.errors import UpdateError
+
+logger = logging.getLogger(__name__)
+
+INVALID_SPEC = "InvalidSpec"
+STORE_FAILED = "StoreOperationFailed"
+READ_FAILED = "ReadOperationFailed"
+GIT_FAILED = "GitOperationFailed"
+UPDATE_FAILED = "UpdateFailed"
+RECONCILE_FAILED = "ReconcileFailed"
+MAX_MESSAGE = 1000
+DELETED = "deleted during reconcile"
+
+#: Errors in a spec value that passed validation but that the reconciler cannot use.
+SPEC_ERRORS: tuple[type[BaseException], ...] = (DurationError,)
+
+
+def classify(exc: BaseException) -> tuple[str, bool]:
+    """The condition reason for ``exc`` and whether it stalls the object."""
+    if isinstance(exc, SPEC_ERRORS):
+        return INVALID_SPEC, True
+    if isinstance(exc, StoreError):
+        return STORE_FAILED, False
+    if isinstance(exc, RegistryError):
+        return READ_FAILED, False
+    if isinstance(exc, SourceError):
+        return GIT_FAILED, False
+    if isinstance(exc, UpdateError):
+        return UPDATE_FAILED, False
+    return RECONCILE_FAILED, False
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line message: typed errors carry their own text; others add the type name."""
+    if isinstance(exc, RecursionError):
+        text = "input is nested too deeply (maximum recursion depth exceeded)"
+    elif isinstance(exc, TagpilotError | DurationError):
+        text = str(exc)
+    else:
+        detail = str(exc)
+        text = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
+def contain(app: Any, kind: str, namespace: str, name: str, exc: BaseException) -> Outcome:
+    """Record ``exc`` as the object's status and return the failed outcome (never raises)."""
+    reason, stalled = classify(exc)
+    message = describe(exc)
+    if isinstance(exc, NotFoundError):
+        # write_status found the object gone: it was deleted while we reconciled it.
+        return _deleted(kind, namespace, name)
+    logger.warning("reconcile of %s %s/%s failed: %s: %s", kind, namespace, name, reason, message)
+    logger.debug("reconcile failure detail", exc_info=exc)
+    out = Outcome(kind, namespace, name, ready="False", reason=reason, message=message)
+    out.metrics["failures"] = 1
+    try:
+        current = app.objects.get(kind, namespace, name)
+        if current is None:
+            return _deleted(kind, namespace, name)
+        status = dict(current.status)
+        if stalled:
+            conditions.mark_stalled(status, reason, message, generation=current.generation)
+            next_due, failures = None, 0
+        else:
+            conditions.mark_failed(status, reason, message, generation=current.generation)
+            failures = current.failures + 1
+            next_due = app.clock() + backoff(failures)
+        app.objects.write_status(
+            current, status, next_due_at=next_due, extra={"failures": failures}
+        )
+    except NotFoundError:
+        return _deleted(kind, namespace, name)
+    except Exception as write_exc:  # noqa: BLE001 - the store may be what failed in the first place
+        out.message = f"{message} (status not recorded: {describe(write_exc)})"
+        logger.warning("status of %s %s/%s not recorded: %s", kind, namespace, name, out.message)
+    return out
+
+
+def _deleted(kind: str, namespace: str, name: str) -> Outcome:
+    out = Outcome(kind, namespace, name)
+    out.skipped = DELETED
+    return out
