@@ -34,7 +34,7 @@ from tagpilot.registry.errors import (
 from tagpilot.registry.names import ImageName
 from tagpilot.registry.tls import TLSSessions
 from tagpilot.registry.tokens import TokenCache, TokenKey, fetch_token
-from tagpilot.registry.transport import Deadline, check_status, send
+from tagpilot.registry.transport import Deadline, bound_by_deadlines, check_status, send
 
 DEFAULT_PAGE_SIZE = 1000  # ggcr remote.List's default ``n``
 MANIFEST_MEDIA_TYPES = (
@@ -80,7 +80,7 @@ class RegistryClient:
         token_cache: TokenCache | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
-        self._session = session
+        self._session = bound_by_deadlines(session)
         self._clock = clock
         self.token_cache = token_cache if token_cache is not None else TokenCache()
         self._tls_sessions = TLSSessions(session)

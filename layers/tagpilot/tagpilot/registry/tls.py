@@ -16,10 +16,10 @@ from typing import Any
 
 import certifi
 import requests
-from requests.adapters import HTTPAdapter
 
 from tagpilot.registry.auth import TLSConfig
 from tagpilot.registry.errors import AuthConfigError
+from tagpilot.registry.transport import DeadlineAdapter
 
 _MAX_SESSIONS = 16
 
@@ -63,7 +63,7 @@ def _load_client_pair(context: ssl.SSLContext, cert: bytes, key: bytes) -> None:
             ) from None
 
 
-class ContextAdapter(HTTPAdapter):
+class ContextAdapter(DeadlineAdapter):
     """An ``HTTPAdapter`` that uses one fixed SSL context for every HTTPS connection."""
 
     def __init__(self, context: ssl.SSLContext) -> None:

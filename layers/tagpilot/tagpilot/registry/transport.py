@@ -15,7 +15,10 @@ from http import HTTPStatus
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
 
+from tagpilot.deadline import Deadline as BaseDeadline
+from tagpilot.httpdeadline import enforce_deadlines
 from tagpilot.registry.errors import (
     ForbiddenError,
     RateLimitedError,
@@ -30,20 +33,46 @@ from tagpilot.registry.retryafter import parse_retry_after
 _MAX_RAW_BODY = 200
 
 
-class Deadline:
-    """The overall time budget of one operation (Flux: ``spec.timeout`` covers auth + listing)."""
+class Deadline(BaseDeadline):
+    """The overall time budget of one operation (Flux: ``spec.timeout`` covers auth + listing).
+
+    Bounded by the caller's active deadline too (e.g. a Lambda invocation's remaining time).
+    """
 
     def __init__(self, timeout: float, clock: Callable[[], float]) -> None:
-        self._clock = clock
-        self._timeout = timeout
-        self._end = clock() + timeout
+        super().__init__(timeout, clock=clock)
 
     def remaining(self, what: str) -> float:
         """Seconds left; raises :class:`RegistryTimeoutError` naming ``what`` when none are."""
-        left = self._end - self._clock()
+        left = self.left()
         if left <= 0:
-            raise RegistryTimeoutError(f"{what}: deadline of {self._timeout:g}s exceeded")
+            raise RegistryTimeoutError(
+                f"{what}: timed out (deadline of {self.budget():g}s exceeded)"
+            )
         return left
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """An ``HTTPAdapter`` whose connections honour the active deadline on every socket call."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        enforce_deadlines(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        fresh = proxy not in self.proxy_manager
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if fresh:
+            enforce_deadlines(manager)
+        return manager
+
+
+def bound_by_deadlines(session: requests.Session) -> requests.Session:
+    """Mount :class:`DeadlineAdapter` where ``session`` has requests' default adapters."""
+    for prefix in ("http://", "https://"):
+        if type(session.adapters.get(prefix)) is HTTPAdapter:
+            session.mount(prefix, DeadlineAdapter())
+    return session
 
 
 def send(
@@ -60,27 +89,37 @@ def send(
     what = f"{method} {url}"
     timeout = deadline.remaining(what)
     try:
-        response = session.request(
-            method, url, headers=dict(headers), timeout=timeout, proxies=proxies, **kwargs
-        )
-    except requests.exceptions.SSLError as exc:
-        if _find_cause(exc, ssl.SSLCertVerificationError) is not None:
-            raise RegistryConnectionError(
-                f"{what}: TLS certificate verification failed",
-                reason="certificate verification failed",
-            ) from None
-        raise RegistryConnectionError(
-            f"{what}: TLS handshake failed", reason="TLS failed"
-        ) from None
-    except requests.exceptions.Timeout:
-        raise RegistryTimeoutError(f"{what}: timed out after {timeout:.3g}s") from None
-    except requests.exceptions.ConnectionError as exc:
-        raise RegistryConnectionError(f"{what}: {_connection_reason(exc)}") from None
-    except requests.exceptions.RequestException as exc:
-        raise RegistryConnectionError(f"{what}: {type(exc).__name__}") from None
-    # A read timeout applies per socket read, so a slow body can outlive the budget.
+        # The active deadline bounds every socket call, so a peer trickling its status line,
+        # headers or body cannot outlive it (a plain read timeout restarts at every byte).
+        with deadline.active():
+            response = session.request(
+                method, url, headers=dict(headers), timeout=timeout, proxies=proxies, **kwargs
+            )
+    except (requests.exceptions.RequestException, OSError) as exc:
+        raise _transport_error(exc, what, timeout, deadline) from None
     deadline.remaining(what)
     return response
+
+
+def _transport_error(
+    exc: BaseException, what: str, timeout: float, deadline: Deadline
+) -> RegistryError:
+    if deadline.expired:
+        return RegistryTimeoutError(
+            f"{what}: timed out (deadline of {deadline.budget():g}s exceeded)"
+        )
+    if isinstance(exc, requests.exceptions.SSLError):
+        if _find_cause(exc, ssl.SSLCertVerificationError) is not None:
+            return RegistryConnectionError(
+                f"{what}: TLS certificate verification failed",
+                reason="certificate verification failed",
+            )
+        return RegistryConnectionError(f"{what}: TLS handshake failed", reason="TLS failed")
+    if isinstance(exc, requests.exceptions.Timeout | TimeoutError):
+        return RegistryTimeoutError(f"{what}: timed out after {timeout:.3g}s")
+    if isinstance(exc, requests.exceptions.ConnectionError | OSError):
+        return RegistryConnectionError(f"{what}: {_connection_reason(exc)}")
+    return RegistryConnectionError(f"{what}: {type(exc).__name__}")
 
 
 def check_status(

@@ -41,6 +41,10 @@ class GitTransportError(SourceError):
     """Connection, TLS, timeout or protocol failure while talking to the server."""
 
 
+class GitTimeoutError(GitTransportError):
+    """The operation did not finish within its deadline (``GitRepository.spec.timeout``)."""
+
+
 class RepositoryNotFoundError(SourceError):
     """The server has no repository at that path."""
 

@@ -22,9 +22,12 @@ from dulwich.client import (
 )
 from dulwich.errors import GitProtocolError, HangupException, NotGitRepository
 
+from tagpilot.deadline import Deadline
+from tagpilot.httpdeadline import enforce_deadlines
 from tagpilot.source.auth import GitAuth
 from tagpilot.source.errors import (
     AuthenticationError,
+    GitTimeoutError,
     GitTransportError,
     InvalidAuthError,
     RepositoryNotFoundError,
@@ -130,8 +133,10 @@ def open_remote(url: str, auth: GitAuth | None = None, timeout: float = DEFAULT_
     auth:
         Credentials (see :class:`GitAuth`); ``None`` means anonymous HTTP(S).
     timeout:
-        Seconds for each connect and read (Flux applies ``spec.timeout`` to the whole
-        operation; a per-read timeout is the closest the transports allow).
+        The deadline of each Git operation (``ls-remote``, fetch, push): over HTTP it bounds
+        connect, request and response together, however slowly the server sends; over SSH it
+        bounds each connect and read. An enclosing active deadline (e.g. the Lambda
+        invocation's) shortens it.
 
     Returns
     -------
@@ -173,11 +178,13 @@ def _open_http(parsed: GitURL, auth: GitAuth, timeout: float) -> Remote:
             except (ssl.SSLError, ValueError, UnicodeDecodeError):
                 raise InvalidAuthError("CA bundle is not a valid PEM certificate list") from None
         pool_kwargs["ssl_context"] = context
-    pool = urllib3.PoolManager(
-        headers=headers,
-        timeout=urllib3.Timeout(connect=timeout, read=timeout),
-        retries=urllib3.Retry(total=2, connect=2, read=0, redirect=5, status=0),
-        **pool_kwargs,
+    pool = enforce_deadlines(
+        urllib3.PoolManager(
+            headers=headers,
+            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            retries=urllib3.Retry(total=2, connect=2, read=0, redirect=5, status=0),
+            **pool_kwargs,
+        )
     )
     client = _HttpClient(
         parsed.base_url,
@@ -211,21 +218,34 @@ def _open_ssh(parsed: GitURL, auth: GitAuth, timeout: float) -> Remote:
 
 @contextmanager
 def translate_errors(remote: Remote, action: str) -> Iterator[None]:
-    """Turn dulwich, urllib3 and socket failures into :mod:`tagpilot.source.errors` types."""
+    """Run one Git operation within ``remote.timeout`` (bounded by any active deadline) and turn
+    dulwich, urllib3 and socket failures into :mod:`tagpilot.source.errors` types."""
+    deadline = Deadline(remote.timeout)
     try:
-        yield
+        with deadline.active():
+            yield
     except SourceError:
         raise
-    except HTTPUnauthorized:
-        raise AuthenticationError(f"{action} {remote.url}: authentication required") from None
-    except NotGitRepository:
-        raise RepositoryNotFoundError(f"{action} {remote.url}: repository not found") from None
-    except HangupException as exc:
+    except (
+        HTTPUnauthorized,
+        NotGitRepository,
+        GitProtocolError,
+        OSError,
+        urllib3.exceptions.HTTPError,
+    ) as exc:
+        if deadline.expired:
+            raise GitTimeoutError(
+                f"{action} {remote.url}: timed out (deadline of {deadline.budget():g}s exceeded)"
+            ) from None
+        raise _translate(exc, remote, action) from None
+
+
+def _translate(exc: BaseException, remote: Remote, action: str) -> SourceError:
+    if isinstance(exc, HTTPUnauthorized):
+        return AuthenticationError(f"{action} {remote.url}: authentication required")
+    if isinstance(exc, NotGitRepository):
+        return RepositoryNotFoundError(f"{action} {remote.url}: repository not found")
+    if isinstance(exc, HangupException):
         detail = b"\n".join(exc.stderr_lines).decode("utf-8", "replace") if exc.stderr_lines else ""
-        raise GitTransportError(
-            f"{action} {remote.url}: remote hung up {detail}".rstrip()
-        ) from None
-    except GitProtocolError as exc:
-        raise GitTransportError(f"{action} {remote.url}: {exc}") from None
-    except (OSError, urllib3.exceptions.HTTPError) as exc:
-        raise GitTransportError(f"{action} {remote.url}: {exc}") from None
+        return GitTransportError(f"{action} {remote.url}: remote hung up {detail}".rstrip())
+    return GitTransportError(f"{action} {remote.url}: {exc}")
