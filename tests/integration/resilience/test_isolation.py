@@ -17,7 +17,7 @@ from tagpilot.api.resource import Resource
 from tagpilot.reconcile.dispatch import dispatch_keys
 from tagpilot.reconcile.isolation import DELETED
 from tagpilot.runtime.local_worker import LocalWorker
-from tagpilot.runtime.queues import WorkItem
+from tagpilot.store.queues import WorkItem
 
 from tests.support.gitserver import GitServer
 from tests.support.hostile import HostileServer, Peer, http_response

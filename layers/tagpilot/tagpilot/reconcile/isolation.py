@@ -17,11 +17,11 @@ the dispatcher sends the object again once the store is back.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from tagpilot.api import conditions
 from tagpilot.errors import TagpilotError
 from tagpilot.golang.duration import DurationError
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff
 from tagpilot.registry.errors import RegistryError
 from tagpilot.source.errors import SourceError
@@ -71,7 +71,7 @@ def describe(exc: BaseException) -> str:
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
 
 
-def contain(app: Any, kind: str, namespace: str, name: str, exc: BaseException) -> Outcome:
+def contain(app: App, kind: str, namespace: str, name: str, exc: BaseException) -> Outcome:
     """Record ``exc`` as the object's status and return the failed outcome (never raises)."""
     reason, stalled = classify(exc)
     message = describe(exc)
