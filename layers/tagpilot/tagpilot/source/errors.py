@@ -78,7 +78,7 @@ class GitPushError(SourceError):
 
 
 class PushRejectedError(GitPushError):
-    """The server rejected the update as not a fast-forward (the remote branch moved)."""
+    """The remote branch moved: not a fast-forward, or another push updated it during ours."""
 
 
 class PushOptionsUnsupportedError(GitPushError):

@@ -25,12 +25,16 @@ from tagpilot.source.refspec import parse_refspec, resolve_dst
 from tagpilot.source.remote import Remote, translate_errors
 
 #: Server reasons (``ng <ref> <reason>``) that mean "the remote moved: refetch and retry".
+#: ``failed to update ref`` and ``failed to lock`` are git receive-pack's answers when another
+#: push updated (or held) the ref between our advertisement and our update: a ref-update race.
 _RETRYABLE_REASONS = (
     "non-fast-forward",
     "fetch first",
     "stale info",
     "cannot lock ref",
     "incorrect old value",
+    "failed to update ref",
+    "failed to lock",
 )
 
 
@@ -73,7 +77,8 @@ def push(
     Raises
     ------
     PushRejectedError
-        A non-fast-forward update (the remote moved): refetch and retry.
+        A non-fast-forward update or a lost ref-update race (the remote moved): refetch and
+        retry.
     PushOptionsUnsupportedError
         Options were given but the server does not support them.
     GitPushError
