@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "update",
     "serve",
     "local",
+    "artifact",
 )
 
 EXIT_OK = 0

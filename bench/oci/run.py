@@ -1,0 +1,267 @@
+"""Benchmark: an OCIRepository of 2,000 files (20 MB) from the local CNCF registry.
+
+Measures, against Debian's ``docker-registry`` and DynamoDB Local:
+- baseline: a plain ``requests`` download of the layer, ``tar -xzf`` and ``tar -czf`` (what any
+  tool that fetches, unpacks and repacks pays);
+- tagpilot's first reconcile (resolve, HEAD, verify the cosign signature, pull, unpack with the
+  ignore rules, repack, store, status) - wall time, and the process's peak RSS growth measured in
+  a fresh subprocess (``ru_maxrss``), against the artifact's size;
+- an unchanged reconcile (one HEAD to the registry) against one plain ``requests`` HEAD, both as
+  the whole reconcile (object read and status write in DynamoDB Local included) and as the
+  registry part alone (:func:`tagpilot.reconcile.ocisource.resolve`).
+Writes a Markdown table and ``bench/results/oci.json``.
+
+Targets (issue 11): first reconcile at most 1.5x the baseline; unchanged at most 1.2x a HEAD;
+peak memory under 2x the artifact size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.support import cosign  # noqa: E402
+from tests.support.registry import RegistryServer  # noqa: E402
+
+FILES = 2_000
+FILE_BYTES = 10_000  # 2,000 x 10 kB = 20 MB, incompressible (seeded random bytes)
+ROUNDS = 5
+REPO = "bench/manifests"
+
+
+def make_tree(root: Path) -> int:
+    rng = random.Random(11)  # noqa: S311 - reproducible content, not security
+    for i in range(FILES):
+        folder = root / f"dir{i // 100:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"file{i:04d}.yaml").write_bytes(rng.randbytes(FILE_BYTES))
+    return FILES * FILE_BYTES
+
+
+def build_app(endpoint: str, home: Path) -> Any:
+    from moto import mock_aws
+    from tagpilot.config import Settings
+    from tagpilot.runtime import app
+
+    mock_aws().start()
+    settings = Settings(
+        dynamodb_endpoint=endpoint, access_key_id="bench", secret_access_key="bench", home=home
+    )
+    return app.build_app(settings, create_tables=True)
+
+
+def push(registry: RegistryServer, tree: Path, key: cosign.KeyPair) -> tuple[str, str, int]:
+    import requests as rq
+    from tagpilot.artifact.operations import push as push_artifact
+    from tagpilot.oci.layout import ignore_rules
+    from tagpilot.registry.auth import RegistryAuth
+    from tagpilot.registry.client import RegistryClient
+    from tagpilot.registry.oci_url import parse_artifact_url
+
+    target = parse_artifact_url(f"oci://{registry.host}/{REPO}:1.0.0")
+    pushed = push_artifact(
+        RegistryClient(rq.Session()),
+        target,
+        tree,
+        source="bench",
+        revision="main@sha1:0",
+        annotations={},
+        rules=ignore_rules(None, []),
+        auth=RegistryAuth.anonymous(insecure=True),
+        timeout=120,
+    )
+    cosign.sign_and_push(registry.url, REPO, pushed.digest, [key], host=registry.host)
+    manifest = rq.get(
+        f"{registry.url}/v2/{REPO}/manifests/1.0.0",
+        headers={"Accept": "application/vnd.oci.image.manifest.v1+json"},
+        timeout=10,
+    ).json()
+    layer = manifest["layers"][0]
+    return pushed.digest, layer["digest"], int(layer["size"])
+
+
+def baseline(registry: RegistryServer, layer_digest: str, work: Path) -> float:
+    """``requests`` download to a file, ``tar -xzf``, ``tar -czf``."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    started = time.perf_counter()
+    with (
+        requests.get(
+            f"{registry.url}/v2/{REPO}/blobs/{layer_digest}", stream=True, timeout=60
+        ) as r,
+        open(work / "layer.tgz", "wb") as f,
+    ):
+        for chunk in r.iter_content(1 << 20):
+            f.write(chunk)
+    (work / "x").mkdir()
+    subprocess.run(["tar", "-xzf", str(work / "layer.tgz"), "-C", str(work / "x")], check=True)
+    subprocess.run(["tar", "-czf", str(work / "out.tgz"), "-C", str(work / "x"), "."], check=True)
+    return time.perf_counter() - started
+
+
+def apply(app: Any, registry: RegistryServer, name: str) -> None:
+    from tagpilot.api.resource import Resource
+
+    app.secrets.put("bench", "cosign", "Opaque", {"cosign.pub": KEY.public_pem})
+    spec = {
+        "url": f"oci://{registry.host}/{REPO}",
+        "ref": {"semver": ">=1.0.0"},
+        "interval": "10m",
+        "insecure": True,
+        "verify": {"provider": "cosign", "secretRef": {"name": "cosign"}},
+    }
+    app.objects.apply(Resource("source.toolkit.fluxcd.io/v1", "OCIRepository", name, "bench", spec))
+
+
+def peak_rss_child(endpoint: str, registry_host: str, home: Path) -> dict[str, float]:
+    """First reconcile in a fresh process: ru_maxrss before (imports done) and after."""
+    code = f"""
+import json, resource, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from bench.oci.run import build_app
+from tagpilot.reconcile import ocirepository
+app = build_app({endpoint!r}, __import__('pathlib').Path({str(home)!r}))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+out = ocirepository.reconcile(app, "bench", "rss")
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"before_kib": before, "after_kib": after, "ready": out.ready}}))
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+KEY = cosign.generate("ecdsa")
+
+
+def main() -> int:
+    from tagpilot.api.ocirepository import OCIRepositorySpec
+    from tagpilot.local.dynamodb import free_port, start_dynamodb_local
+    from tagpilot.reconcile import ocirepository
+    from tagpilot.reconcile.ocisource import resolve
+    from tagpilot.registry.auth import RegistryAuth
+    from tagpilot.registry.oci_url import parse_oci_url
+
+    home = Path(tempfile.mkdtemp(prefix="bench-oci-"))
+    port = free_port()
+    ddb = start_dynamodb_local(home, port, db_path=None)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        with RegistryServer() as registry:
+            content = make_tree(home / "tree")
+            digest, layer_digest, layer_size = push(registry, home / "tree", KEY)
+            base = [baseline(registry, layer_digest, home / "base") for _ in range(ROUNDS)]
+            app = build_app(endpoint, home)
+            firsts = []
+            for n in range(ROUNDS):
+                apply(app, registry, f"first-{n}")
+                started = time.perf_counter()
+                out = ocirepository.reconcile(app, "bench", f"first-{n}")
+                firsts.append(time.perf_counter() - started)
+                assert out.ready == "True", out.message
+            unchanged = []
+            for _ in range(ROUNDS * 4):
+                started = time.perf_counter()
+                out = ocirepository.reconcile(app, "bench", "first-0")
+                unchanged.append(time.perf_counter() - started)
+                assert out.metrics.get("unchanged") == 1
+            session = requests.Session()
+            head_url = f"{registry.url}/v2/{REPO}/manifests/1.0.0"
+            accept = {"Accept": "application/vnd.oci.image.manifest.v1+json"}
+            heads = []
+            for _ in range(ROUNDS * 4):
+                started = time.perf_counter()
+                session.head(head_url, headers=accept, timeout=10).close()
+                heads.append(time.perf_counter() - started)
+            spec = OCIRepositorySpec.from_dict(
+                {"url": f"oci://{registry.host}/{REPO}", "ref": {"tag": "1.0.0"}, "interval": "1m"}
+            )
+            image = parse_oci_url(spec.url)
+            auth = RegistryAuth.anonymous(insecure=True)
+            resolves = []
+            for _ in range(ROUNDS * 4):
+                started = time.perf_counter()
+                resolve(app.registry, image, spec, auth, spec.url)
+                resolves.append(time.perf_counter() - started)
+            apply(app, registry, "rss")
+            rss = peak_rss_child(endpoint, registry.host, home)
+    finally:
+        ddb.terminate()
+    base_s = statistics.median(base)
+    head_s = statistics.median(heads)
+    growth = (rss["after_kib"] - rss["before_kib"]) * 1024
+    results = {
+        "files": FILES,
+        "content_bytes": content,
+        "artifact_bytes": layer_size,
+        "baseline_download_untar_tar": {"median_s": base_s, "best_s": min(base)},
+        "first_reconcile": {
+            "median_s": statistics.median(firsts),
+            "best_s": min(firsts),
+            "ratio_to_baseline": statistics.median(firsts) / base_s,
+            "peak_rss_growth_bytes": growth,
+            "peak_rss_growth_to_artifact": growth / layer_size,
+        },
+        "plain_head": {"median_s": head_s, "best_s": min(heads)},
+        "unchanged_reconcile": {
+            "median_s": statistics.median(unchanged),
+            "best_s": min(unchanged),
+            "ratio_to_head": statistics.median(unchanged) / head_s,
+        },
+        "unchanged_registry_part": {
+            "median_s": statistics.median(resolves),
+            "best_s": min(resolves),
+            "ratio_to_head": statistics.median(resolves) / head_s,
+        },
+        "manifest_digest": digest,
+    }
+    shutil.rmtree(home, ignore_errors=True)
+    out_path = ROOT / "bench" / "results" / "oci.json"
+    out_path.write_text(json.dumps(results, indent=2) + "\n")
+    print(
+        f"| case ({FILES} files, {layer_size / 1e6:.1f} MB artifact) "
+        "| median (s) | best (s) | ratio |"
+    )
+    print("|---|---:|---:|---:|")
+    rows = [
+        ("baseline: requests + tar -xzf + tar -czf", "baseline_download_untar_tar", None),
+        (
+            "first reconcile (verify, pull, extract, filter, repack, store)",
+            "first_reconcile",
+            "ratio_to_baseline",
+        ),
+        ("plain HEAD (requests)", "plain_head", None),
+        ("unchanged reconcile (with DynamoDB Local)", "unchanged_reconcile", "ratio_to_head"),
+        ("unchanged: registry part only", "unchanged_registry_part", "ratio_to_head"),
+    ]
+    for label, key, ratio in rows:
+        r = results[key]
+        shown = f"{r[ratio]:.2f}x" if ratio else "1.00x"
+        print(f"| {label} | {r['median_s']:.4f} | {r['best_s']:.4f} | {shown} |")
+    first = results["first_reconcile"]
+    print(
+        "\npeak RSS growth of the first reconcile: "
+        f"{first['peak_rss_growth_bytes'] / 2**20:.1f} MiB"
+        f" = {first['peak_rss_growth_to_artifact']:.2f}x the artifact"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    sys.exit(main())
