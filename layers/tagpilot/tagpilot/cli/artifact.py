@@ -119,9 +119,8 @@ def _docker_config_auth(registry: str, insecure: bool) -> Any:
 
 
 def _url(args: argparse.Namespace, required: str, default_tag: str | None = "latest") -> Any:
-    from tagpilot.registry.oci_url import parse_artifact_url
-
     from tagpilot.registry.errors import ImageURLInvalidError
+    from tagpilot.registry.oci_url import parse_artifact_url
 
     if not args.url:
         raise CliError(required)
