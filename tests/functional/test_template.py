@@ -34,6 +34,7 @@ FUNCTIONS = {
     "AutomationFunction": ("automation", 600, 1024),
     "WebhookFunction": ("webhook", 15, 256),
     "EcrEventsFunction": ("ecr_events", 30, 256),
+    "SourceFunction": ("source", 300, 1024),
 }
 
 SECRETS = (
@@ -53,7 +54,7 @@ EXPECTED_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
     "DispatcherFunction": (
         _allow("dynamodb:Query", "ObjectsTable/index/due-index")
         | _allow("dynamodb:GetItem dynamodb:UpdateItem", "ObjectsTable")
-        | _allow("sqs:SendMessage", "ScanQueue", "AutomationQueue")
+        | _allow("sqs:SendMessage", "ScanQueue", "AutomationQueue", "SourceQueue")
     ),
     "ScanFunction": (
         _allow(
@@ -86,12 +87,21 @@ EXPECTED_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         _allow("dynamodb:Query", "ObjectsTable/index/webhook-index")
         | _allow("dynamodb:GetItem dynamodb:UpdateItem dynamodb:Query", "ObjectsTable")
         | _allow("secretsmanager:GetSecretValue", SECRETS)
-        | _allow("sqs:SendMessage", "ScanQueue")
+        | _allow("sqs:SendMessage", "ScanQueue", "SourceQueue")
     ),
     "EcrEventsFunction": (
         _allow("dynamodb:Query", "ObjectsTable/index/image-index")
         | _allow("dynamodb:UpdateItem", "ObjectsTable")
-        | _allow("sqs:SendMessage", "ScanQueue")
+        | _allow("sqs:SendMessage", "ScanQueue", "SourceQueue")
+    ),
+    "SourceFunction": (
+        _allow("dynamodb:GetItem dynamodb:UpdateItem", "ObjectsTable")
+        | _allow("secretsmanager:GetSecretValue", SECRETS)
+        | _allow("ecr:GetAuthorizationToken", "*")
+        | _allow("ecr:ListImages ecr:BatchGetImage ecr:GetDownloadUrlForLayer", ECR_REPOSITORIES)
+        | _allow("s3:PutObject s3:GetObject s3:DeleteObject", "ArtifactsBucket/ocirepository/*")
+        | _allow("s3:ListBucket", "ArtifactsBucket")
+        | _allow("events:PutEvents", "EventBus")
     ),
 }
 
@@ -112,6 +122,10 @@ EXPECTED_MANAGED_POLICIES = {
     },
     "WebhookFunction": {MANAGED + "AWSLambdaBasicExecutionRole"},
     "EcrEventsFunction": {MANAGED + "AWSLambdaBasicExecutionRole"},
+    "SourceFunction": {
+        MANAGED + "AWSLambdaBasicExecutionRole",
+        MANAGED + "AWSLambdaSQSQueueExecutionRole",
+    },
 }
 
 
@@ -415,6 +429,8 @@ def test_all_queues_are_encrypted(template: dict[str, Any]) -> None:
         "AutomationQueue",
         "AutomationDeadLetterQueue",
         "EcrEventsDeadLetterQueue",
+        "SourceQueue",
+        "SourceDeadLetterQueue",
     }
     for queue in queues.values():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
@@ -425,6 +441,7 @@ def test_all_queues_are_encrypted(template: dict[str, Any]) -> None:
     [
         ("ScanQueue", "ScanDeadLetterQueue", "ScanFunction", 6, 10, False),
         ("AutomationQueue", "AutomationDeadLetterQueue", "AutomationFunction", 1.5, 1, True),
+        ("SourceQueue", "SourceDeadLetterQueue", "SourceFunction", 6, 1, False),
     ],
 )
 def test_work_queue_wiring(
@@ -507,6 +524,7 @@ def test_every_dead_letter_queue_has_an_alarm(template: dict[str, Any]) -> None:
         "ScanDeadLetterQueue",
         "AutomationDeadLetterQueue",
         "EcrEventsDeadLetterQueue",
+        "SourceDeadLetterQueue",
     }
 
 
@@ -543,6 +561,9 @@ def test_outputs(template: dict[str, Any]) -> None:
         "LeasesTableName",
         "ScanQueueUrl",
         "AutomationQueueUrl",
+        "SourceQueueUrl",
+        "ArtifactsBucketName",
+        "EventBusName",
         "SecretsPrefix",
         "Stage",
     }
@@ -593,3 +614,39 @@ def test_samconfig_settings(samconfig: dict[str, Any], template: dict[str, Any])
     )
     assert overrides == {"Stage": "dev", "LogLevel": "INFO"}
     assert set(overrides) <= set(template["Parameters"])
+
+
+# ---------------------------------------------------------------- OCI artifacts
+
+
+def test_artifacts_bucket_is_private_encrypted_and_tls_only(template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["ArtifactsBucket"]
+    assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
+    props = bucket["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    [rule] = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    policy = template["Resources"]["ArtifactsBucketPolicy"]["Properties"]
+    [deny] = policy["PolicyDocument"]["Statement"]
+    assert (deny["Effect"], deny["Action"]) == ("Deny", "s3:*")
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_source_function_limits_and_settings(deployed: dict[str, Any]) -> None:
+    props = deployed["SourceFunction"]["Properties"]
+    # The layer cap (unpacked) plus the repacked tarball must fit in /tmp.
+    env = props["Environment"]["Variables"]
+    cap = int(env[config.ENV_ARTIFACT_MAX_BYTES])
+    assert props["EphemeralStorage"]["Size"] * 2**20 >= 2 * cap + 512 * 2**20
+    assert env[config.ENV_ARTIFACT_BUCKET] == {"Ref": "ArtifactsBucket"}
+    assert env[config.ENV_EVENT_BUS] == {"Ref": "EventBus"}
+    list_statement = next(
+        s for s in _statements(deployed, "SourceFunction") if s["Action"] == "s3:ListBucket"
+    )
+    assert list_statement["Condition"] == {"StringLike": {"s3:prefix": ["ocirepository/*"]}}

@@ -30,6 +30,7 @@ ENV_DEFAULT_REGION = "AWS_DEFAULT_REGION"
 ENV_MODE = "TAGPILOT_MODE"
 ENV_HOME = "TAGPILOT_HOME"
 ENV_DOCKERHUB_API_URL = "TAGPILOT_DOCKERHUB_API_URL"
+ENV_SOURCE_QUEUE_URL = "TAGPILOT_SOURCE_QUEUE_URL"
 ENV_ARTIFACT_BUCKET = "TAGPILOT_ARTIFACT_BUCKET"
 ENV_EVENT_BUS = "TAGPILOT_EVENT_BUS"
 ENV_ARTIFACT_MAX_BYTES = "TAGPILOT_ARTIFACT_MAX_BYTES"
@@ -74,6 +75,7 @@ class Settings:
     home: Path = field(default_factory=lambda: Path.home() / ".tagpilot")
     #: OCIRepository artifacts: S3 bucket (AWS; local mode uses ``home/artifacts``), event bus.
     artifact_bucket: str = ""
+    source_queue_url: str = ""  # OCIRepository work (SourceFunction); empty: the scan queue
     event_bus_name: str = ""
     artifact_max_bytes: int = DEFAULT_ARTIFACT_MAX_BYTES
 
@@ -128,6 +130,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secrets_endpoint=env.get(ENV_SECRETS_ENDPOINT) or None,
         home=home,
         artifact_bucket=env.get(ENV_ARTIFACT_BUCKET, ""),
+        source_queue_url=env.get(ENV_SOURCE_QUEUE_URL, ""),
         event_bus_name=env.get(ENV_EVENT_BUS, ""),
         artifact_max_bytes=max_bytes,
     )

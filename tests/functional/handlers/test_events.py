@@ -30,6 +30,7 @@ ECR_IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app"
 HANDLERS = {
     "sqs-scan-": "scan",
     "sqs-automation-": "automation",
+    "sqs-source-": "source",
     "schedule-": "dispatcher",
     "dynamodb-stream-": "dispatcher",
     "webhook-": "webhook",
@@ -230,3 +231,40 @@ def test_automation_sample_reports_missing_git_repository(wired: Any) -> None:
         "SourceManagerFailed",
         "failed to get GitRepository 'apps/fleet': not found",
     )
+
+
+def _oci_repository(app: Any) -> None:
+    app.objects.apply(
+        Resource(
+            "source.toolkit.fluxcd.io/v1",
+            "OCIRepository",
+            "manifests",
+            "apps",
+            spec={"url": f"oci://{ECR_IMAGE}", "interval": "5m", "provider": "aws"},
+        )
+    )
+
+
+def test_source_sample_records_registry_failure_in_status(wired: Any) -> None:
+    _oci_repository(wired)
+    result = handler("source")(load_event("sqs-source-ocirepository.json"), Context())
+    assert result == {"batchItemFailures": []}
+    obj = wired.objects.require("OCIRepository", "apps", "manifests")
+    ready = next(c for c in obj.status["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"]) == ("False", "OCIArtifactPullFailed")
+    assert ready["message"].startswith("failed to determine artifact digest: ")
+    assert obj.failures == 1 and "artifact" not in obj.status
+
+
+def test_ecr_push_reconciles_oci_repositories_of_the_repository(wired: Any) -> None:
+    _oci_repository(wired)
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    source_url = sqs.create_queue(QueueName="source")["QueueUrl"]
+    wired.source_queue = SqsQueue(sqs, source_url)
+    result = handler("ecr_events")(load_event("ecr-push.json"), Context())
+    assert sorted(result["scansRequested"]) == ["apps/app", "apps/manifests"]
+    got = sqs.receive_message(QueueUrl=source_url, MaxNumberOfMessages=10).get("Messages", [])
+    assert [json.loads(m["Body"])["kind"] for m in got] == ["OCIRepository"]
+    assert [m["kind"] for m in queued(wired, 0)] == ["ImageRepository"]
+    obj = wired.objects.require("OCIRepository", "apps", "manifests")
+    assert obj.requested_at and obj.requested_at.startswith("ecr-event:")

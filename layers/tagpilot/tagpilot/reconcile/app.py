@@ -154,4 +154,5 @@ class App:
     forges: Any = None  # tagpilot.forge.factory.Forges: (kind, repo, token, api) -> Forge
     #: OCIRepository artifacts (None: ``$TAGPILOT_HOME/artifacts``) and ``NewArtifact`` events.
     artifacts: ArtifactStorage | None = None
+    source_queue: Queue | None = None  # OCIRepository work in AWS; None: the scan queue
     events: EventPublisher | None = None

@@ -37,6 +37,8 @@ def dispatch_keys(
     if not items:
         return 0
     queue = app.automation_queue if kind == "ImageUpdateAutomation" else app.scan_queue
+    if kind == "OCIRepository" and app.source_queue is not None:
+        queue = app.source_queue  # SourceFunction: the memory and disk artifacts need
     queue.send(items)
     return len(items)
 

@@ -72,6 +72,9 @@ class _Run:
         self.spec = OCIRepositorySpec.from_dict(resource.spec)
         self.storage = storage_of(app)
         self.now = app.clock()
+        # Flux compares with the object as it was before the run (a rebuilt, vanished artifact
+        # with the same bytes announces nothing).
+        self.previous_digest = (resource.status.get("artifact") or {}).get("digest")
 
     # -- condition helpers ---------------------------------------------------------------
     def mark(self, ctype: str, value: str, reason: str, message: str) -> None:
@@ -228,7 +231,6 @@ class _Run:
         with src.workdir(resource.namespace, resource.name, spool) as tmp:
             stored = src.build_artifact(build, layer, self.storage, path, tmp)
         conditions.delete(self.status, src.FETCH_FAILED)
-        previous = self.status.get("artifact") or {}
         self.status["artifact"] = {
             "path": stored.path,
             "url": stored.url,
@@ -249,7 +251,7 @@ class _Run:
         self._collect(directory, stored.path)
         self._stored(resolved.revision)
         self.out.metrics["build_seconds"] = time.perf_counter() - started
-        if previous.get("digest") != stored.digest:
+        if self.previous_digest != stored.digest:
             self._announce(resolved.revision, stored, manifest.annotations or {})
 
     def _stored(self, revision: str) -> None:

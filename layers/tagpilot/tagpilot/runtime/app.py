@@ -24,6 +24,7 @@ from tagpilot.registry.client import RegistryClient
 from tagpilot.registry.ecr import EcrCredentialProvider
 from tagpilot.registry.errors import ImageURLInvalidError
 from tagpilot.registry.names import parse_image_reference
+from tagpilot.registry.oci_url import parse_oci_url
 from tagpilot.store.artifacts import LocalArtifactStorage, S3ArtifactStorage
 from tagpilot.store.budgets import BudgetStore
 from tagpilot.store.events import EventBridgePublisher, MemoryPublisher
@@ -57,6 +58,11 @@ def derive_index_attributes(resource: Any) -> dict[str, str | None]:
             return {
                 "canonical_image": parse_image_reference(resource.spec.get("image", "")).canonical
             }
+        except ImageURLInvalidError:
+            return {"canonical_image": None}
+    if resource.kind == "OCIRepository":  # ECR push events reconcile it like an ImageRepository
+        try:
+            return {"canonical_image": parse_oci_url(resource.spec.get("url", "")).canonical}
         except ImageURLInvalidError:
             return {"canonical_image": None}
     if resource.kind == "ImagePolicy":
@@ -117,6 +123,11 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
         registry=RegistryClient(registry_session),
         scan_queue=scan_queue,
         automation_queue=automation_queue,
+        source_queue=(
+            SqsQueue(session.client("sqs", config=cfg), settings.source_queue_url)
+            if not local and settings.source_queue_url
+            else None
+        ),
         ecr=EcrCredentialProvider(client_factory=ecr_client_for),
         gcr_verifier=GcrTokenVerifier(
             http_key_fetcher(requests.Session()), certs_url=settings.gcr_jwks_url

@@ -16,6 +16,7 @@ from tagpilot.receiver.request import WebhookRequest
 from tagpilot.receiver.select import ObjectRef
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.dispatch import dispatch_keys
+from tagpilot.runtime.app import derive_index_attributes
 from tagpilot.store.errors import SecretNotFoundError
 
 
@@ -79,10 +80,10 @@ def handle_webhook(app: App, request: WebhookRequest) -> WebhookOutcome:
 
 
 def handle_ecr_event(app: App, event: dict[str, Any]) -> list[str]:
-    """Request a scan of every ImageRepository of the pushed ECR repository.
+    """Request a reconcile of every ImageRepository and OCIRepository of the pushed repository.
 
     The request token is derived from the EventBridge event id, so a duplicate delivery of the
-    same event is recognised: an object that already handled it is not scanned again.
+    same event is recognised: an object that already handled it is not reconciled again.
     """
     action = parse_ecr_event(event)
     if action is None:
@@ -90,14 +91,26 @@ def handle_ecr_event(app: App, event: dict[str, Any]) -> list[str]:
     token = f"ecr-event:{action.event_id}"
     keys = app.objects.keys_by_image(action.image)
     fresh = []
-    for key in keys:
-        namespace, name = key.split("/", 1)
-        obj = app.objects.get("ImageRepository", namespace, name)
-        if obj is None or obj.suspended:
-            continue
-        if token in (obj.requested_at, obj.status.get("lastHandledReconcileAt")):
-            continue
-        app.objects.request_reconcile("ImageRepository", namespace, name, token)
-        fresh.append(key)
-    dispatch_keys(app, "ImageRepository", fresh, now=app.clock(), reason="ecr push")
+    for kind in ECR_KINDS:
+        queued = []
+        for key in keys:
+            namespace, name = key.split("/", 1)
+            obj = app.objects.get(kind, namespace, name)
+            if obj is None or obj.suspended or not _same_image(obj, action.image):
+                continue
+            if token in (obj.requested_at, obj.status.get("lastHandledReconcileAt")):
+                continue
+            app.objects.request_reconcile(kind, namespace, name, token)
+            queued.append(key)
+        dispatch_keys(app, kind, queued, now=app.clock(), reason="ecr push")
+        fresh.extend(queued)
     return fresh
+
+
+#: Kinds an ECR push reconciles (the image index holds both, keyed by namespace/name).
+ECR_KINDS = ("ImageRepository", "OCIRepository")
+
+
+def _same_image(obj: Any, image: str) -> bool:
+    """An index hit is per key: check the object of this kind is the one on ``image``."""
+    return derive_index_attributes(obj).get("canonical_image") == image
