@@ -1,4 +1,4 @@
-"""Artifacts in S3 (moto) and NewArtifact on an EventBridge bus (moto) routed by the README's rule."""
+"""Artifacts in S3 and NewArtifact on an EventBridge bus (both moto), routed by the README rule."""
 
 from __future__ import annotations
 
