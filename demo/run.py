@@ -210,6 +210,7 @@ def main() -> int:
                 raise SystemExit("no commit within 60 s of the webhook")
             print(f"commit visible {time.monotonic() - started:.2f} s after the push")
             print(git_log(git))
+            oci_source(registry, git, work, env)
             say(
                 "done: tagpilot picked the tags Flux would pick "
                 "and wrote the commits Flux would write"
@@ -220,6 +221,54 @@ def main() -> int:
             serve.terminate()
             serve.wait(10)
         subprocess.run([TAGPILOT, "local", "down"], env=env, capture_output=True, check=False)
+
+
+OCI_REPOSITORY = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {{name: manifests, namespace: flux-system}}
+spec:
+  url: oci://{repo}
+  ref: {{semver: ">=1.0.0"}}
+  interval: 10m
+  insecure: true
+"""
+
+
+def oci_source(registry: RegistryServer, git: GitServer, work: Path, env: dict[str, str]) -> None:
+    """Ship the manifests as an OCI artifact and reconcile an OCIRepository with a semver ref."""
+    repo = f"{registry.host}/demo/manifests"
+    tree = work / "oci"
+    (tree / "deploy").mkdir(parents=True)
+    (tree / "deploy" / "app.yaml").write_text(DEPLOYMENT.format(image=f"{registry.host}/demo/app"))
+    (tree / "README.md").write_text("# manifests\n")
+    (tree / ".sourceignore").write_text("README.md\n")
+    say(f"push the manifests as Flux OCI artifacts to oci://{repo} (1.0.0, then 1.1.0)")
+    source, sha = git.url_for("fleet.git"), head(git)
+    for tag in ("1.0.0", "1.1.0"):
+        (tree / "deploy" / "version.txt").write_text(tag + "\n")
+        tagpilot(
+            "push",
+            "artifact",
+            f"oci://{repo}:{tag}",
+            "--path",
+            str(tree),
+            "--source",
+            source,
+            "--revision",
+            f"main@sha1:{sha}",
+            "--insecure-registry",
+            env=env,
+        )
+    tagpilot("list", "artifacts", f"oci://{repo}", "--insecure-registry", env=env)
+    manifest = work / "ocirepository.yaml"
+    manifest.write_text(OCI_REPOSITORY.format(repo=repo))
+    say("an OCIRepository with semver '>=1.0.0': the highest tag is pulled, unpacked and stored")
+    tagpilot("apply", "-f", str(manifest), env=env)
+    tagpilot("reconcile", "source", "oci", "manifests", "-n", "flux-system", env=env)
+    tagpilot("get", "source", "oci", "-n", "flux-system", env=env)
+    found = sorted((work / "home" / "artifacts" / "ocirepository").rglob("sha256:*.tar.gz"))
+    print(f"artifact: {found[-1].relative_to(work / 'home')}" if found else "no artifact stored")
 
 
 def _wait_port(port: int) -> None:

@@ -220,3 +220,14 @@ def test_secret_errors_do_not_echo_values(secret, field):
     validate_secret({"apiVersion": "v1", "kind": "Secret", **secret}, check)
     assert [e.path for e in check.errors] == [field]
     assert "not base64!" not in str(check.errors)
+
+
+def test_oci_repository_is_a_receiver_resource():
+    oci = {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "OCIRepository", "name": "m"}
+    parsed = validate_receiver_spec(spec(resources=[oci]))
+    assert parsed.resources[0].kind == "OCIRepository"
+    with pytest.raises(ReceiverSpecError, match="source.toolkit.fluxcd.io/v1"):
+        validate_receiver_spec(spec(resources=[{"kind": "OCIRepository", "name": "m"}]))
+    wrong = dict(oci, apiVersion="image.toolkit.fluxcd.io/v1")
+    with pytest.raises(ReceiverSpecError, match="must be source.toolkit.fluxcd.io/"):
+        validate_receiver_spec(spec(resources=[wrong]))

@@ -3,9 +3,10 @@ manifest, used by ``apply``/``validate`` (through :func:`validate_spec`) and by 
 :func:`parse_receiver`, on the stored object).
 
 tagpilot accepts what Flux's CRD accepts, minus what it cannot honour: ``generic-oidc``, CEL
-``resourceFilter``/``filter`` and resource kinds other than the three image kinds are refused
-with a clear :class:`~tagpilot.receiver.errors.ReceiverSpecError` instead of being silently
-ignored. Unknown fields are refused like ``kubectl apply`` (strict field validation) does.
+``resourceFilter``/``filter`` and resource kinds other than the three image kinds and
+OCIRepository are refused with a clear :class:`~tagpilot.receiver.errors.ReceiverSpecError`
+instead of being silently ignored. Unknown fields are refused like ``kubectl apply`` (strict field
+validation) does.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ FLUX_KINDS = (
     "ExternalArtifact",
 )
 #: The kinds tagpilot reconciles; each maps to a reconcile request of that object.
-SUPPORTED_KINDS = ("ImageRepository", "ImagePolicy", "ImageUpdateAutomation")
+SUPPORTED_KINDS = ("ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "OCIRepository")
 _SPEC_FIELDS = {"type", "interval", "events", "resources", "secretRef", "suspend"}
 _RESOURCE_FIELDS = {"apiVersion", "kind", "name", "namespace", "matchLabels"}
 _CEL_FIELDS = {"resourceFilter", "filter"}
@@ -234,13 +235,19 @@ def _api_version(value: object, kind: str, path: str) -> str | None:
             raise ReceiverSpecError(
                 path,
                 f"required for kind {kind} (Flux has no default for it); "
-                f"set apiVersion: {IMAGE_GROUP}/v1",
+                f"set apiVersion: {_group_of(kind)}/v1",
             )
         return None
     group, _, version = value.partition("/") if isinstance(value, str) else ("", "", "")
-    if group != IMAGE_GROUP or version not in IMAGE_VERSIONS:
-        raise ReceiverSpecError(path, f"must be {IMAGE_GROUP}/<{'|'.join(IMAGE_VERSIONS)}>")
+    expected = _group_of(kind)
+    if group != expected or version not in IMAGE_VERSIONS:
+        raise ReceiverSpecError(path, f"must be {expected}/<{'|'.join(IMAGE_VERSIONS)}>")
     return f"{group}/{version}"
+
+
+def _group_of(kind: str) -> str:
+    """OCIRepository is a source kind; the others tagpilot manages are image kinds."""
+    return "source.toolkit.fluxcd.io" if kind == "OCIRepository" else IMAGE_GROUP
 
 
 def parse_receiver(manifest: Mapping[str, Any], *, default_namespace: str = "default") -> Receiver:

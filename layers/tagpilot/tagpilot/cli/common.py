@@ -14,6 +14,7 @@ KIND_WORDS = {
     ("image", "policy"): "ImagePolicy",
     ("image", "update"): "ImageUpdateAutomation",
     ("source", "git"): "GitRepository",
+    ("source", "oci"): "OCIRepository",
     ("receiver",): "Receiver",
     ("namespace",): "Namespace",
 }
@@ -41,7 +42,7 @@ def add_kind(parser: argparse.ArgumentParser, *, name_required: bool) -> None:
         "words",
         nargs="+",
         metavar="KIND [NAME]",
-        help="'image repository', 'image policy', 'image update', 'source git' "
+        help="'image repository', 'image policy', 'image update', 'source git', 'source oci' "
         "or 'receiver', then the object's name",
     )
     parser.set_defaults(name_required=name_required)

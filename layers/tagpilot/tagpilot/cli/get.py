@@ -27,7 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p = subparsers.add_parser(
         "get",
         help="show objects and their status",
-        description="Kinds: image repository|policy|update, source git, "
+        description="Kinds: image repository|policy|update, source git|oci, "
         "receiver. Example: tagpilot get image repository -A",
     )
     add_kind(p, name_required=False)
@@ -52,6 +52,9 @@ def _columns(kind: str, obj: Any, app: App) -> list[str]:
         return [ready, message, image]
     if kind == "ImageUpdateAutomation":
         return [ready, message, obj.status.get("lastAutomationRunTime", ""), suspended]
+    if kind == "OCIRepository":  # flux get sources oci: NAME REVISION SUSPENDED READY MESSAGE
+        revision = (obj.status.get("artifact") or {}).get("revision", "")
+        return [_short_hex(revision), suspended, ready, _short_hex(message)]
     if kind == "Receiver":
         from tagpilot.reconcile.receiver import webhook_url
 
@@ -64,7 +67,15 @@ HEADERS = {
     "ImagePolicy": ["READY", "MESSAGE", "LATEST IMAGE"],
     "ImageUpdateAutomation": ["READY", "MESSAGE", "LAST RUN", "SUSPENDED"],
     "Receiver": ["READY", "MESSAGE", "URL"],
+    "OCIRepository": ["REVISION", "SUSPENDED", "READY", "MESSAGE"],
 }
+
+
+def _short_hex(text: str) -> str:
+    """flux shortens every 40-128 character lower-hex run to 8 characters in source tables."""
+    import re
+
+    return re.sub(r"\b[0-9a-f]{40,128}\b", lambda m: m.group(0)[:8], text)
 
 
 @guarded
