@@ -88,6 +88,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         metavar="SECONDS",
         help="deadline for listing --image (default 60)",
     )
+    p.add_argument(
+        "--cosign-key",
+        action="append",
+        metavar="FILE",
+        help="accept only tags signed with this cosign public key (repeatable; needs --image)",
+    )
+    p.add_argument(
+        "--platform",
+        action="append",
+        metavar="OS/ARCH",
+        help="accept only image indexes with this platform (repeatable; needs --image)",
+    )
     p.add_argument("-o", "--output", choices=("text", "json"), default="text")
     p.set_defaults(func=run)
 
@@ -128,7 +140,7 @@ def _read_text(path: str | None) -> str:
         raise _Usage(f"cannot read {path}: {err.strerror}") from None
 
 
-def _spec_from_manifest(path: str) -> dict[str, Any]:
+def _spec_from_manifest(path: str) -> tuple[dict[str, Any], dict[str, str]]:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -141,7 +153,8 @@ def _spec_from_manifest(path: str) -> dict[str, Any]:
             spec = doc.get("spec")
             if not isinstance(spec, dict):
                 raise _Usage(f"{path}: ImagePolicy has no spec")
-            return spec
+            annotations = (doc.get("metadata") or {}).get("annotations") or {}
+            return spec, {str(k): str(v) for k, v in annotations.items()}
     raise _Usage(f"{path}: no ImagePolicy document found")
 
 
@@ -157,6 +170,50 @@ def _list_image(args: argparse.Namespace) -> list[str]:
     with requests.Session() as session:
         auth = RegistryAuth.anonymous(insecure=args.insecure)
         return RegistryClient(session).list_tags(name, auth, args.timeout)
+
+
+def _requirements(args: argparse.Namespace, annotations: dict[str, str]) -> Any:
+    """Verification asked by ``--cosign-key``/``--platform`` or the manifest's annotations."""
+    from tagpilot.reconcile.verified import VERIFY_SECRET, Requirements, parse_platforms
+
+    platforms = tuple(args.platform or ()) or parse_platforms(annotations)
+    keys = None
+    if args.cosign_key:
+        keys = {f"key{n}.pub": _read_text(path) for n, path in enumerate(args.cosign_key)}
+    elif VERIFY_SECRET in annotations:
+        raise _Usage(f"the manifest sets {VERIFY_SECRET}: pass its public key with --cosign-key")
+    requirements = Requirements(keys, platforms)
+    if not requirements.active:
+        return None
+    if args.image is None:
+        raise _Usage("--cosign-key and --platform check images: they need --image")
+    return requirements
+
+
+def _verified(
+    args: argparse.Namespace, spec: dict[str, Any], tags: list[str], requirements: Any, first: Any
+) -> Any:
+    """Re-select among the tags whose images pass ``requirements``; rejections explained."""
+    import requests
+
+    from tagpilot.policy.evaluate import Evaluation, evaluate
+    from tagpilot.reconcile.verified import Checker, select_verified
+    from tagpilot.registry.auth import RegistryAuth
+    from tagpilot.registry.client import RegistryClient
+    from tagpilot.registry.names import parse_image_reference
+
+    with requests.Session() as session:
+        checker = Checker(
+            RegistryClient(session),
+            parse_image_reference(args.image),
+            RegistryAuth.anonymous(insecure=args.insecure),
+            args.timeout,
+            requirements,
+        )
+        latest, rejected = select_verified(
+            tags, lambda ts: evaluate(spec, ts).latest, checker.check
+        )
+    return Evaluation(latest, first.candidates, first.rejected + rejected)
 
 
 def _tags(args: argparse.Namespace) -> list[str]:
@@ -177,6 +234,7 @@ def _print_json(latest: str | None, candidates: list[str], rejected: list[Any]) 
 
 def run(args: argparse.Namespace) -> int:
     """Evaluate and print; see the module docstring for exit codes."""
+    from tagpilot.api.extensions import ExtensionError
     from tagpilot.errors import TagpilotError
     from tagpilot.policy.errors import (
         InvalidExclusionError,
@@ -190,17 +248,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.filename == "-" and args.image is None and args.tags_file in (None, "-"):
             raise _Usage("-f - and tags on stdin cannot both be used: pass --tags-file")
+        annotations: dict[str, str] = {}
         if args.filename is not None:
             if any(getattr(args, flag) is not None for flag in _SELECT_FLAGS):
                 raise _Usage("-f cannot be combined with --select-* or --filter-* flags")
-            spec = _spec_from_manifest(args.filename)
+            spec, annotations = _spec_from_manifest(args.filename)
         else:
             spec = _spec_from_flags(args)
+        requirements = _requirements(args, annotations)
         tags = _tags(args)
         kept, excluded = exclude(tags, args.exclusion)
         explain = args.output == "json"
         dropped = [Rejection(t, f"excluded by exclusion pattern '{p}'") for t, p in excluded]
         result = evaluate(spec, sorted(kept, reverse=True), explain=explain)
+        if requirements is not None:
+            result = _verified(args, spec, sorted(kept, reverse=True), requirements, result)
     except _Usage as err:
         error(str(err))
         return EXIT_USAGE
@@ -220,6 +282,9 @@ def run(args: argparse.Namespace) -> int:
         if explain:
             _print_json(None, err.candidates, dropped + err.rejected)
         return EXIT_FAILED
+    except ExtensionError as err:
+        error(str(err))
+        return EXIT_USAGE
     except TagpilotError as err:  # registry failures with --image
         error(str(err))
         return EXIT_FAILED

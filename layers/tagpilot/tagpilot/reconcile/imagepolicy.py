@@ -123,7 +123,8 @@ def _select(
         raise _Stop("ImageURLInvalid", str(exc), stalled=True) from exc
     stored = app.tags.get(repo.key)
     try:
-        latest = selection.select(app, policy, repo, stored.tags if stored else [], previous, notes)
+        tags = stored.tags if stored else []
+        latest = selection.select(app, policy, repo, image, tags, previous, notes)
     except ExtensionError as exc:
         raise _Stop(INVALID_EXTENSION, str(exc), stalled=True) from exc
     except NoTagsError as exc:
@@ -136,6 +137,8 @@ def _select(
         raise _Stop(INVALID_POLICY, exc.condition_message, stalled=True) from exc
     except NoCandidateError as exc:
         raise _Stop(FAILURE, str(exc)) from exc
+    except RegistryError as exc:  # registry credentials for image verification
+        raise _Stop(conditions.FAILED, f"verifying {repo.spec['image']}: {exc}") from exc
     if latest is None and previous is not None:
         return dict(previous)  # never-downgrade kept it
     assert latest is not None

@@ -28,11 +28,22 @@ from tagpilot.api.extensions import (
     policy_options,
     push_time_source,
 )
+from tagpilot.api.imagerepository import ImageRepositorySpec
 from tagpilot.api.resource import Resource
 from tagpilot.golang.duration import format_duration
 from tagpilot.policy.errors import NoCandidateError
-from tagpilot.policy.evaluate import Evaluation, evaluate
+from tagpilot.policy.evaluate import Evaluation, Rejection, evaluate
 from tagpilot.policy.extensions import is_downgrade, newest_pushed, soak
+from tagpilot.reconcile.registryauth import build_registry_auth
+from tagpilot.reconcile.verified import (
+    VERIFY_SECRET,
+    Checker,
+    Requirements,
+    parse_platforms,
+    select_verified,
+)
+from tagpilot.registry.names import ImageName
+from tagpilot.store.errors import SecretNotFoundError
 
 WAITING = PREFIX + "Waiting"
 HELD = PREFIX + "Held"
@@ -58,6 +69,8 @@ class Notes:
 
     held: str | None = None
     waiting: str | None = None
+    verified: dict[str, list[Any]] | None = None  # tag -> [digest, ok, reason]
+    rejected: list[Rejection] | None = None
     due_at: float | None = None
     pushed_at: float | None = None
 
@@ -85,10 +98,34 @@ def _push_times(app: Any, opts: PolicyOptions, repo: Resource) -> dict[str, floa
     return dict(app.pushtimes.get(repo.key).times())
 
 
+def _ext(policy: Resource) -> dict[str, Any]:
+    return dict(policy.status.get("extensions") or {})
+
+
+def _requirements(app: Any, policy: Resource) -> Requirements:
+    platforms = parse_platforms(policy.annotations)
+    secret = policy.annotations.get(VERIFY_SECRET)
+    if not secret:
+        return Requirements(None, platforms)
+    try:
+        keys = app.secrets.get(policy.namespace, secret).data
+    except SecretNotFoundError:
+        raise ExtensionError(
+            VERIFY_SECRET, f"Secret '{policy.namespace}/{secret}' not found"
+        ) from None
+    return Requirements(dict(keys), platforms)
+
+
+def _auth(app: Any, repo: Resource, image: ImageName) -> Any:
+    spec = ImageRepositorySpec.from_dict(repo.spec)
+    return build_registry_auth(spec, repo.namespace, image, app.secrets, app.ecr)
+
+
 def select(
     app: Any,
     policy: Resource,
     repo: Resource,
+    image: ImageName,
     tags: Sequence[str],
     previous: Mapping[str, Any] | None,
     notes: Notes,
@@ -122,7 +159,22 @@ def select(
             raise NoCandidateError(
                 f"no tag has soaked yet ({notes.waiting or 'push times unknown'})", list(tags)
             )
-    chosen = _pick(opts, spec, candidates, pushed).latest
+    requirements = _requirements(app, policy)
+    if requirements.active:
+        checker = Checker(
+            app.registry,
+            image,
+            _auth(app, repo, image),
+            ImageRepositorySpec.from_dict(repo.spec).timeout,
+            requirements,
+            {t: list(v) for t, v in (_ext(policy).get("verified") or {}).items() if t in tags},
+        )
+        chosen, notes.rejected = select_verified(
+            candidates, lambda ts: _pick(opts, spec, ts, pushed).latest, checker.check
+        )
+        notes.verified = checker.cache
+    else:
+        chosen = _pick(opts, spec, candidates, pushed).latest
     notes.pushed_at = pushed.get(chosen)
     if _held(opts, policy, repo, previous, chosen, pushed):
         assert previous is not None
@@ -169,6 +221,14 @@ def report(status: dict[str, Any], notes: Notes, generation: int) -> None:
         elif conditions.get(status, ctype) is not None:
             conditions.delete(status, ctype)
     ext = dict(status.get("extensions") or {})
+    for key, value in (
+        ("verified", notes.verified),
+        ("rejected", [{"tag": r.tag, "why": r.why} for r in notes.rejected or []] or None),
+    ):
+        if value:
+            ext[key] = value
+        else:
+            ext.pop(key, None)
     if notes.pushed_at is not None:
         ext["latestPushedAt"] = _rfc3339(notes.pushed_at)
     else:
