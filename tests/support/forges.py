@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.support.forgeschema import CHECKS
+from tests.support.forgeschema import CHECKS, warm
 
 PREFIX = {"gitlab": "/api/v4", "gitea": "/api/v1", "bitbucket": "/2.0"}
 AUTH = {
@@ -47,6 +47,7 @@ class ForgeStandIn:
 
     def __init__(self, kind: str, token: str, repository: str = "team/app") -> None:
         self.kind, self.token, self.repository = kind, token, repository
+        warm(kind)
         self.prs: dict[int, PR] = {}
         self.requests: list[tuple[str, str]] = []
         self.violations: list[str] = []

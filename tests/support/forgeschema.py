@@ -182,3 +182,8 @@ CHECKS = {
     "gitea": check_gitea,
     "gitlab": check_gitlab,
 }
+
+
+def warm(forge: str) -> None:
+    """Load (and cache) a forge's description now, not inside the first request's timeout."""
+    {"github": _github_paths, "bitbucket": _bitbucket, "gitea": _gitea, "gitlab": _gitlab}[forge]()
