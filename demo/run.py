@@ -25,6 +25,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.forges import ForgeStandIn  # noqa: E402
 from tests.support.gitserver import GitServer  # noqa: E402
 from tests.support.registry import RegistryServer, push_image  # noqa: E402
 
@@ -211,6 +212,7 @@ def main() -> int:
             print(f"commit visible {time.monotonic() - started:.2f} s after the push")
             print(git_log(git))
             oci_source(registry, git, work, env)
+            pull_request_mode(image, git, work, env)
             say(
                 "done: tagpilot picked the tags Flux would pick "
                 "and wrote the commits Flux would write"
@@ -221,6 +223,83 @@ def main() -> int:
             serve.terminate()
             serve.wait(10)
         subprocess.run([TAGPILOT, "local", "down"], env=env, capture_output=True, check=False)
+
+
+PULL_REQUEST_MANIFESTS = """\
+apiVersion: v1
+kind: Secret
+metadata: {{name: github-token, namespace: flux-system}}
+stringData: {{token: {token}}}
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {{name: fleet-pr, namespace: flux-system}}
+spec:
+  url: {git_url}
+  interval: 5m
+  ref: {{branch: main}}
+---
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: app-pr
+  namespace: flux-system
+  annotations:
+    tagpilot.dev/pull-request: github
+    tagpilot.dev/pull-request-api: {api}
+    tagpilot.dev/pull-request-repository: demo/fleet
+    tagpilot.dev/pull-request-secret: github-token
+    tagpilot.dev/pull-request-title: "Update {{{{ len .Images }}}} image(s)"
+    tagpilot.dev/pull-request-labels: automation
+spec:
+  interval: 30m
+  sourceRef: {{kind: GitRepository, name: fleet-pr}}
+  git:
+    commit:
+      author: {{name: tagpilot, email: tagpilot@example.com}}
+  update: {{path: ./deploy, strategy: Setters}}
+"""
+
+
+def pull_request_mode(image: str, git: GitServer, work: Path, env: dict[str, str]) -> None:
+    """Beyond Flux: the same update as a pull request on a local GitHub stand-in."""
+    token = "demo-forge-token"  # noqa: S105 - a throwaway token of the local stand-in
+    git.create_repo("fleet-pr.git", {"deploy/app.yaml": DEPLOYMENT.format(image=image).encode()})
+    with ForgeStandIn("github", token, repository="demo/fleet") as github:
+        say(f"pull request mode: a GitHub API stand-in on {github.url} (GitHub's OpenAPI checked)")
+        manifests = work / "pull-request.yaml"
+        manifests.write_text(
+            PULL_REQUEST_MANIFESTS.format(
+                token=token, git_url=git.url_for("fleet-pr.git"), api=github.url
+            )
+        )
+        tagpilot("apply", "-f", str(manifests), env=env)
+        tagpilot("reconcile", "image", "update", "app-pr", "-n", "flux-system", env=env)
+        tagpilot("reconcile", "image", "update", "app-pr", "-n", "flux-system", env=env)
+        for pr in github.prs.values():
+            print(f"PR #{pr.number} {pr.state}: {pr.title!r} {pr.head} -> {pr.base}")
+        print(
+            f"open pull requests: {len(github.open_prs())} (the second run found it: no duplicate)"
+        )
+        status = json.loads(
+            tagpilot("get", "image", "update", "app-pr", "-n", "flux-system", "-o", "json", env=env)
+        )["status"]
+        found = [c for c in status["conditions"] if c["type"] == "tagpilot.dev/PullRequest"]
+        print(f"status: {found[0]['reason']}: {found[0]['message']}" if found else "no status")
+        print(f"requests outside GitHub's published schema: {len(github.violations)}")
+        branch = subprocess.run(
+            [
+                "git",
+                "--git-dir",
+                str(git.repo_path("fleet-pr.git")),
+                "show",
+                "tagpilot/flux-system/app-pr:deploy/app.yaml",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        print(next(line.strip() for line in branch.splitlines() if "image:" in line))
 
 
 OCI_REPOSITORY = """\
