@@ -98,3 +98,64 @@ def test_annotations_are_validated() -> None:
 def test_invalid_policy_still_raises_policy_error() -> None:
     with pytest.raises(InvalidPolicyError):
         newest_pushed({"policy": {"semver": {"range": "not a range"}}}, ["1.0.0"], {"1.0.0": 1})
+
+
+def _doc(kind: str, annotations: dict) -> dict:
+    specs = {
+        "ImageRepository": {"image": "ghcr.io/org/app", "interval": "5m"},
+        "ImagePolicy": {"imageRepositoryRef": {"name": "app"}, "policy": {"alphabetical": {}}},
+        "ImageUpdateAutomation": {
+            "interval": "5m",
+            "sourceRef": {"kind": "GitRepository", "name": "fleet"},
+            "git": {"commit": {"author": {"email": "bot@example.com"}}},
+            "update": {"strategy": "Setters"},
+        },
+    }
+    return {
+        "apiVersion": "image.toolkit.fluxcd.io/v1",
+        "kind": kind,
+        "metadata": {"name": "app", "annotations": annotations},
+        "spec": specs[kind],
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "annotations", "problem"),
+    [
+        ("ImagePolicy", {"tagpilot.dev/soka": "1h"}, "soka: not a tagpilot extension"),
+        ("ImagePolicy", {"tagpilot.dev/soak": "1 day"}, "annotation tagpilot.dev/soak: invalid"),
+        ("ImageRepository", {"tagpilot.dev/registry-budget": "lots"}, "must look like '100/6h'"),
+        ("ImageRepository", {"tagpilot.dev/order": "newest-pushed"}, "not a tagpilot extension"),
+        (
+            "ImageUpdateAutomation",
+            {"tagpilot.dev/change-windows": "* 25 * * *"},
+            "invalid cron expression",
+        ),
+        (
+            "ImageUpdateAutomation",
+            {"tagpilot.dev/change-windows-timezone": "Mars/Base"},
+            "unknown time zone",
+        ),
+        ("ImageUpdateAutomation", {"tagpilot.dev/pull-request": "svn"}, "must be one of github"),
+    ],
+)
+def test_apply_refuses_bad_extension_annotations(kind, annotations, problem) -> None:
+    from tagpilot.api.loader import validate_document
+
+    loaded = validate_document("m.yaml", 1, _doc(kind, annotations), "apps")
+    assert any(problem in str(e) for e in loaded.errors), loaded.errors
+
+
+def test_apply_accepts_valid_extension_annotations() -> None:
+    from tagpilot.api.loader import validate_document
+
+    ok = {
+        "ImagePolicy": {"tagpilot.dev/order": "newest-pushed", "tagpilot.dev/soak": "2h"},
+        "ImageRepository": {"tagpilot.dev/push-times": "auto", "other.io/x": "y"},
+        "ImageUpdateAutomation": {
+            "tagpilot.dev/change-windows": "* 9-16 * * 1-5",
+            "tagpilot.dev/pull-request": "gitea",
+        },
+    }
+    for kind, given in ok.items():
+        assert validate_document("m.yaml", 1, _doc(kind, given), "apps").errors == []

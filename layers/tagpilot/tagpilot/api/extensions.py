@@ -26,6 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cronsim import CronSim, CronSimError
 
 from tagpilot.errors import TagpilotError
 from tagpilot.golang.duration import DurationError, parse_duration
@@ -143,3 +147,73 @@ def parse_budget(text: str, annotation: str = REGISTRY_BUDGET) -> Budget:
 def registry_budget(annotations: Mapping[str, str]) -> Budget | None:
     text = annotations.get(REGISTRY_BUDGET)
     return None if text is None else parse_budget(text)
+
+
+#: The ``tagpilot.dev/`` annotations each kind understands (anything else is refused at apply).
+KNOWN: dict[str, tuple[str, ...]] = {
+    "ImageRepository": (PUSH_TIMES, REGISTRY_BUDGET),
+    "ImagePolicy": (
+        ORDER,
+        SOAK,
+        ALLOW_DOWNGRADE,
+        PREFIX + "verify-secret",
+        PREFIX + "platforms",
+    ),
+    "ImageUpdateAutomation": (
+        CHANGE_WINDOWS,
+        CHANGE_WINDOWS_TZ,
+        PULL_REQUEST,
+        PULL_REQUEST_API,
+        PULL_REQUEST_REPOSITORY,
+        PULL_REQUEST_SECRET,
+        PULL_REQUEST_BRANCH,
+        PULL_REQUEST_TITLE,
+        PULL_REQUEST_BODY,
+        PULL_REQUEST_LABELS,
+        PULL_REQUEST_REVIEWERS,
+        PULL_REQUEST_AUTO_MERGE,
+    ),
+}
+FORGES = ("github", "gitlab", "gitea", "forgejo", "bitbucket")
+
+
+def _check_windows(annotations: Mapping[str, str]) -> None:
+    zone = annotations.get(CHANGE_WINDOWS_TZ)
+    if zone is not None:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ExtensionError(CHANGE_WINDOWS_TZ, f"unknown time zone {zone!r}") from None
+    for expr in (annotations.get(CHANGE_WINDOWS) or "").split(";"):
+        if expr.strip():
+            try:
+                CronSim(expr.strip(), datetime.now(UTC))
+            except CronSimError as exc:
+                message = f"invalid cron expression {expr.strip()!r}: {exc}"
+                raise ExtensionError(CHANGE_WINDOWS, message) from None
+
+
+def annotation_errors(kind: str, annotations: Mapping[str, str]) -> list[str]:
+    """Problems with the ``tagpilot.dev/`` annotations of an object (for ``apply``/``validate``)."""
+    errors = []
+    known = KNOWN.get(kind, ())
+    for key in annotations:
+        if key.startswith(PREFIX) and key not in known:
+            errors.append(f"annotation {key}: not a tagpilot extension of {kind}")
+    checks = {
+        "ImageRepository": lambda a: (push_time_source(a), registry_budget(a)),
+        "ImagePolicy": policy_options,
+        "ImageUpdateAutomation": _check_windows,
+    }
+    try:
+        if kind in checks:
+            checks[kind](annotations)
+        forge = annotations.get(PULL_REQUEST)
+        if kind == "ImageUpdateAutomation" and forge is not None and forge not in FORGES:
+            raise ExtensionError(PULL_REQUEST, f"must be one of {', '.join(FORGES)}")
+        auto = annotations.get(PULL_REQUEST_AUTO_MERGE)
+        if kind == "ImageUpdateAutomation" and auto not in (None, "true", "false"):
+            raise ExtensionError(PULL_REQUEST_AUTO_MERGE, "must be 'true' or 'false'")
+    except ExtensionError as exc:
+        errors.append(str(exc))
+    return errors

@@ -17,6 +17,7 @@ from ruamel.yaml.error import YAMLError
 
 from tagpilot.api import kinds
 from tagpilot.api.errors import FieldError, ManifestError
+from tagpilot.api.extensions import annotation_errors
 from tagpilot.api.resource import Resource
 from tagpilot.api.secret import validate_secret
 from tagpilot.api.validation import DNS1123_LABEL, DNS1123_SUBDOMAIN, Checker
@@ -139,6 +140,9 @@ def validate_document(source: str, index: int, doc: Any, default_namespace: str)
                 f"{loaded.kind}: use one of {', '.join(known.api_versions())}",
             )
     _check_metadata(meta, info, check)
+    if isinstance(meta.get("annotations"), dict):
+        for problem in annotation_errors(loaded.kind, meta["annotations"]):
+            check.fail("metadata.annotations", problem)
     if info is not None:
         allowed = SECRET_TOP_LEVEL if info.kind == "Secret" else TOP_LEVEL
         for key in doc:
