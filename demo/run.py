@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.support.forges import ForgeStandIn  # noqa: E402
 from tests.support.gitserver import GitServer  # noqa: E402
+from tests.support.recording import recording_server  # noqa: E402
 from tests.support.registry import RegistryServer, push_image  # noqa: E402
 
 TAGPILOT = str(Path(sys.executable).with_name("tagpilot"))
@@ -105,6 +106,33 @@ spec:
       name: app
 """
 
+# A generic Provider (a local webhook standing in for Slack, Teams, ...) and an Alert for the
+# automation's events.
+ALERT = """\
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata: {{name: local-webhook, namespace: flux-system}}
+spec:
+  type: generic
+  address: {address}
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata: {{name: automation, namespace: flux-system}}
+spec:
+  providerRef: {{name: local-webhook}}
+  eventSources:
+    - {{kind: ImageUpdateAutomation, name: '*'}}
+"""
+
+
+def show_received(sink: object) -> None:
+    for request in getattr(sink, "requests", []):
+        component = request.headers.get("Gotk-Component")
+        print(f"{request.method} {request.path}  Gotk-Component: {component}")
+        print(json.dumps(json.loads(request.body), indent=2))
+    getattr(sink, "requests", []).clear()
+
 
 def say(text: str) -> None:
     print(f"\n\033[1m== {text}\033[0m", flush=True)
@@ -152,7 +180,7 @@ def main() -> int:
     env = {**os.environ, "TAGPILOT_HOME": str(work / "home"), "TAGPILOT_MODE": "local"}
     serve = None
     try:
-        with RegistryServer() as registry, GitServer() as git:
+        with RegistryServer() as registry, GitServer() as git, recording_server() as sink:
             image = f"{registry.host}/demo/app"
             say(f"registry on {registry.url}: pushing {image} tags 1.0.0, 1.1.0, 1.1.0.sig")
             push_image(registry.url, "demo/app", ["1.0.0", "1.1.0", "1.1.0.sig"])
@@ -169,6 +197,10 @@ def main() -> int:
             )
             say("apply the Flux manifests (starts the local stack on first use)")
             tagpilot("apply", "-f", str(manifests), env=env)
+            say(f"a generic alert Provider: tagpilot posts the automation's events to {sink.url}")
+            alerts = work / "alerts.yaml"
+            alerts.write_text(ALERT.format(address=f"{sink.url}/flux-events"))
+            tagpilot("apply", "-f", str(alerts), env=env)
             say("scan the registry; the policy is evaluated right after")
             tagpilot("reconcile", "image", "repository", "app", "-n", "flux-system", env=env)
             tagpilot("get", "image", "repository", "-n", "flux-system", env=env)
@@ -177,6 +209,9 @@ def main() -> int:
             tagpilot("reconcile", "image", "update", "app", "-n", "flux-system", env=env)
             tagpilot("get", "image", "update", "-n", "flux-system", env=env)
             print(git_log(git))
+            say("what the generic Provider received (Flux's event JSON, with the changes)")
+            sink.wait_for(1, timeout=10)
+            show_received(sink)
 
             say(
                 "webhook path: push 1.2.0, deliver the registry's notification, wait for the commit"
@@ -212,6 +247,8 @@ def main() -> int:
             print(f"commit visible {time.monotonic() - started:.2f} s after the push")
             print(git_log(git))
             oci_source(registry, git, work, env)
+            say("the events Flux's controllers would have emitted, as `flux events` lists them")
+            tagpilot("events", "-n", "flux-system", env=env)
             pull_request_mode(image, git, work, env)
             say(
                 "done: tagpilot picked the tags Flux would pick "

@@ -35,6 +35,8 @@ FUNCTIONS = {
     "WebhookFunction": ("webhook", 15, 256),
     "EcrEventsFunction": ("ecr_events", 30, 256),
     "SourceFunction": ("source", 300, 1024),
+    "NotifyFunction": ("notify", 30, 256),
+    "DeliveryFunction": ("delivery", 60, 256),
 }
 
 SECRETS = (
@@ -47,6 +49,8 @@ ECR_REPOSITORIES = "arn:${AWS::Partition}:ecr:*:${AWS::AccountId}:repository/*"
 def _allow(actions: str, *resources: str) -> set[tuple[str, str]]:
     return {(a, r) for a in actions.split() for r in resources}
 
+
+RECORD_EVENTS = "dynamodb:PutItem dynamodb:UpdateItem dynamodb:Query dynamodb:DeleteItem"
 
 # Every (action, resource) each function may use, and nothing else. Resources are written as
 # "Table", "Table/index/name", "Queue" (the resource's ARN) or the literal ARN pattern.
@@ -72,6 +76,8 @@ EXPECTED_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         | _allow("ecr:DescribeImages", ECR_REPOSITORIES)  # tagpilot.dev/push-times
         | _allow("dynamodb:GetItem dynamodb:PutItem", "LeasesTable")  # budget# keys only
         | _allow("sqs:SendMessage", "AutomationQueue")
+        | _allow(RECORD_EVENTS, "EventsTable")
+        | _allow("events:PutEvents", "EventBus")
     ),
     "AutomationFunction": (
         _allow(
@@ -82,6 +88,8 @@ EXPECTED_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
             "LeasesTable",
         )
         | _allow("secretsmanager:GetSecretValue", SECRETS)
+        | _allow(RECORD_EVENTS, "EventsTable")
+        | _allow("events:PutEvents", "EventBus")
     ),
     "WebhookFunction": (
         _allow("dynamodb:Query", "ObjectsTable/index/webhook-index")
@@ -103,6 +111,22 @@ EXPECTED_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
         | _allow("s3:ListBucket", "ArtifactsBucket")
         | _allow("events:PutEvents", "EventBus")
     ),
+    "NotifyFunction": (
+        _allow("dynamodb:Query dynamodb:GetItem", "ObjectsTable")
+        | _allow(RECORD_EVENTS + " dynamodb:GetItem", "EventsTable")
+        | _allow("sqs:SendMessage", "DeliveryQueue")
+    ),
+    "DeliveryFunction": (
+        _allow("dynamodb:GetItem", "ObjectsTable")
+        | _allow(RECORD_EVENTS, "EventsTable")
+        | _allow("secretsmanager:GetSecretValue", SECRETS)
+        | _allow("sqs:ChangeMessageVisibility", "DeliveryQueue")
+        | _allow(
+            "events:PutEvents sns:Publish",
+            "arn:${AWS::Partition}:events:*:${AWS::AccountId}:event-bus/*",
+            "arn:${AWS::Partition}:sns:*:${AWS::AccountId}:*",
+        )
+    ),
 }
 
 # SAM attaches these AWS managed policies for logging and for polling event sources.
@@ -123,6 +147,11 @@ EXPECTED_MANAGED_POLICIES = {
     "WebhookFunction": {MANAGED + "AWSLambdaBasicExecutionRole"},
     "EcrEventsFunction": {MANAGED + "AWSLambdaBasicExecutionRole"},
     "SourceFunction": {
+        MANAGED + "AWSLambdaBasicExecutionRole",
+        MANAGED + "AWSLambdaSQSQueueExecutionRole",
+    },
+    "NotifyFunction": {MANAGED + "AWSLambdaBasicExecutionRole"},
+    "DeliveryFunction": {
         MANAGED + "AWSLambdaBasicExecutionRole",
         MANAGED + "AWSLambdaSQSQueueExecutionRole",
     },
@@ -431,6 +460,9 @@ def test_all_queues_are_encrypted(template: dict[str, Any]) -> None:
         "EcrEventsDeadLetterQueue",
         "SourceQueue",
         "SourceDeadLetterQueue",
+        "DeliveryQueue",
+        "DeliveryDeadLetterQueue",
+        "NotifyDeadLetterQueue",
     }
     for queue in queues.values():
         assert queue["Properties"]["SqsManagedSseEnabled"] is True
@@ -442,6 +474,7 @@ def test_all_queues_are_encrypted(template: dict[str, Any]) -> None:
         ("ScanQueue", "ScanDeadLetterQueue", "ScanFunction", 6, 10, False),
         ("AutomationQueue", "AutomationDeadLetterQueue", "AutomationFunction", 1.5, 1, True),
         ("SourceQueue", "SourceDeadLetterQueue", "SourceFunction", 6, 1, False),
+        ("DeliveryQueue", "DeliveryDeadLetterQueue", "DeliveryFunction", 6, 1, False),
     ],
 )
 def test_work_queue_wiring(
@@ -525,6 +558,8 @@ def test_every_dead_letter_queue_has_an_alarm(template: dict[str, Any]) -> None:
         "AutomationDeadLetterQueue",
         "EcrEventsDeadLetterQueue",
         "SourceDeadLetterQueue",
+        "DeliveryDeadLetterQueue",
+        "NotifyDeadLetterQueue",
     }
 
 
@@ -566,6 +601,9 @@ def test_outputs(template: dict[str, Any]) -> None:
         "EventBusName",
         "SecretsPrefix",
         "Stage",
+        "EventBusName",
+        "EventsTableName",
+        "DeliveryDeadLetterQueueUrl",
     }
     assert outputs["WebhookEndpoint"]["Value"] == {
         "Fn::Sub": "https://${WebhookApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
@@ -650,3 +688,41 @@ def test_source_function_limits_and_settings(deployed: dict[str, Any]) -> None:
         s for s in _statements(deployed, "SourceFunction") if s["Action"] == "s3:ListBucket"
     )
     assert list_statement["Condition"] == {"StringLike": {"s3:prefix": ["ocirepository/*"]}}
+# ---------------------------------------------------------------- events and notifications
+
+
+def test_events_table_matches_the_event_model_and_expires(template: dict[str, Any]) -> None:
+    from tagpilot.store.events import build_event_model
+
+    schema = build_event_model(Settings())._get_schema()
+    props = template["Resources"]["EventsTable"]["Properties"]
+    assert _keys(props["KeySchema"]) == _keys(schema["key_schema"])
+    as_set = {(a["AttributeName"], a["AttributeType"]) for a in props["AttributeDefinitions"]}
+    assert as_set == {
+        (a["AttributeName"], a["AttributeType"]) for a in schema["attribute_definitions"]
+    }
+    ours = {
+        g["IndexName"]: (_keys(g["KeySchema"]), g["Projection"])
+        for g in props["GlobalSecondaryIndexes"]
+    }
+    theirs = {
+        g["index_name"]: (_keys(g["key_schema"]), g["projection"])
+        for g in schema["global_secondary_indexes"]
+    }
+    assert ours == theirs
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_notify_rule_takes_tagpilot_events_from_the_stack_bus(template: dict[str, Any]) -> None:
+    rule = _event(template, "NotifyFunction", "EventBridgeRule")
+    assert rule["EventBusName"] == {"Ref": "EventBus"}
+    assert rule["Pattern"] == {"source": ["tagpilot"]}
+    assert rule["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["NotifyDeadLetterQueue", "Arn"]}}
+    bus = template["Resources"]["EventBus"]
+    assert bus["Type"] == "AWS::Events::EventBus"
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert env[config.ENV_EVENT_BUS] == {"Ref": "EventBus"}
+    assert env[config.ENV_EVENTS_TABLE] == {"Ref": "EventsTable"}
+    for function in ("NotifyFunction", "DeliveryFunction"):
+        variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert variables[config.ENV_DELIVERY_QUEUE_URL] == {"Ref": "DeliveryQueue"}

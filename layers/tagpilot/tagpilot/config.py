@@ -18,6 +18,8 @@ ENV_STAGE = "TAGPILOT_STAGE"
 ENV_OBJECTS_TABLE = "TAGPILOT_OBJECTS_TABLE"
 ENV_TAGS_TABLE = "TAGPILOT_TAGS_TABLE"
 ENV_LEASES_TABLE = "TAGPILOT_LEASES_TABLE"
+ENV_EVENTS_TABLE = "TAGPILOT_EVENTS_TABLE"
+ENV_DELIVERY_QUEUE_URL = "TAGPILOT_DELIVERY_QUEUE_URL"
 ENV_SCAN_QUEUE_URL = "TAGPILOT_SCAN_QUEUE_URL"
 ENV_AUTOMATION_QUEUE_URL = "TAGPILOT_AUTOMATION_QUEUE_URL"
 ENV_SECRETS_PREFIX = "TAGPILOT_SECRETS_PREFIX"
@@ -60,6 +62,9 @@ class Settings:
     objects_table: str = "tagpilot-objects"
     tags_table: str = "tagpilot-tags"
     leases_table: str = "tagpilot-leases"
+    #: Recorded events (``tagpilot events``) and the notification queue (bus: ``event_bus_name``).
+    events_table: str = "tagpilot-events"
+    delivery_queue_url: str = ""
     scan_queue_url: str = ""
     automation_queue_url: str = ""
     secrets_prefix: str = "tagpilot/local/"
@@ -120,6 +125,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         objects_table=env[ENV_OBJECTS_TABLE],
         tags_table=env[ENV_TAGS_TABLE],
         leases_table=env[ENV_LEASES_TABLE],
+        events_table=env.get(ENV_EVENTS_TABLE, "tagpilot-events"),
+        delivery_queue_url=env.get(ENV_DELIVERY_QUEUE_URL, ""),
         scan_queue_url=env.get(ENV_SCAN_QUEUE_URL, ""),
         automation_queue_url=env.get(ENV_AUTOMATION_QUEUE_URL, ""),
         secrets_prefix=env[ENV_SECRETS_PREFIX],

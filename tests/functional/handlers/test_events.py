@@ -35,6 +35,8 @@ HANDLERS = {
     "dynamodb-stream-": "dispatcher",
     "webhook-": "webhook",
     "ecr-": "ecr_events",
+    "eventbridge-tagpilot-": "notify",
+    "sqs-delivery-": "delivery",
 }
 
 

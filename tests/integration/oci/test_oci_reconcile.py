@@ -15,7 +15,7 @@ import requests
 from tagpilot.api.resource import Resource
 from tagpilot.reconcile.ocirepository import reconcile
 from tagpilot.registry.client import RegistryClient
-from tagpilot.store.events import MemoryPublisher
+from tagpilot.notify.recorder import MemoryRecorder
 
 from tests.support import cosign
 from tests.support.oci import FLUX_LAYER, oras_push, tarball
@@ -51,7 +51,7 @@ class CountingSession(requests.Session):
 @pytest.fixture
 def oci_app(app: Any) -> Any:
     app.registry = RegistryClient(CountingSession())
-    app.events = MemoryPublisher()
+    app.events = MemoryRecorder()
     return app
 
 

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from tagpilot.api import (
+    alert,
     gitrepository,
     imagepolicy,
     imagerepository,
     imageupdateautomation,
     ocirepository,
+    provider,
     receiver,
 )
 from tagpilot.api.validation import Checker
@@ -79,6 +81,20 @@ KINDS: tuple[KindInfo, ...] = (
         ("v1beta2", "v1"),
         ("receiver",),
         receiver.validate_spec,
+    ),
+    KindInfo(
+        NOTIFICATION_GROUP,
+        "Alert",
+        ("v1beta2", "v1beta3"),
+        ("alert",),
+        alert.validate_spec,
+    ),
+    KindInfo(
+        NOTIFICATION_GROUP,
+        "Provider",
+        ("v1beta2", "v1beta3"),
+        ("alert-provider",),
+        provider.validate_spec,
     ),
     KindInfo("", "Namespace", ("v1",), ("namespace",), None),
     KindInfo("", "Secret", ("v1",), ("secret",), None),

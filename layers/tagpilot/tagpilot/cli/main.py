@@ -30,6 +30,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "local",
     "artifact",
+    "events",
 )
 
 EXIT_OK = 0

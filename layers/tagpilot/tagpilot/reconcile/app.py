@@ -23,7 +23,6 @@ from tagpilot.registry.names import ImageName
 from tagpilot.registry.pushtimes import PushTimes
 from tagpilot.store.artifacts import ArtifactStorage
 from tagpilot.store.budgets import Grant
-from tagpilot.store.events import EventPublisher
 from tagpilot.store.objects import ApplyOutcome
 from tagpilot.store.queues import Queue
 from tagpilot.store.secrets import SecretData
@@ -131,6 +130,19 @@ class Meter(Protocol):
     def take(self, host: str) -> HostUsage: ...
 
 
+class EventRecorder(Protocol):
+    """Flux's event recorder (:class:`tagpilot.notify.recorder.Recorder`)."""
+
+    def record(
+        self,
+        resource: Any,
+        event_type: str,
+        reason: str,
+        message: str,
+        metadata: dict[str, str] | None = None,
+    ) -> Any: ...
+
+
 @dataclass
 class App:
     """The adapters a reconciler needs, all injected."""
@@ -155,4 +167,7 @@ class App:
     #: OCIRepository artifacts (None: ``$TAGPILOT_HOME/artifacts``) and ``NewArtifact`` events.
     artifacts: ArtifactStorage | None = None
     source_queue: Queue | None = None  # OCIRepository work in AWS; None: the scan queue
-    events: EventPublisher | None = None
+    #: Records Flux's events (``None``: none recorded).
+    events: EventRecorder | None = None
+    #: Local mode: the in-process delivery (:class:`tagpilot.notify.delivery.LocalDelivery`).
+    notifications: Any = None

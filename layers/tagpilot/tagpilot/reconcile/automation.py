@@ -19,7 +19,7 @@ from tagpilot.api import conditions
 from tagpilot.api.conditions import now_rfc3339
 from tagpilot.api.resource import Resource
 from tagpilot.golang.duration import parse_duration
-from tagpilot.reconcile import pullrequest, windows
+from tagpilot.reconcile import events, pullrequest, windows
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
 from tagpilot.reconcile.gitconfig import (
@@ -130,7 +130,49 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     )
     done = _finish(app, automation, status, out, next_due=app.clock() + interval, failures=0)
     done.message = result.summary
+    if result.commit_id:
+        events.notify(
+            app,
+            automation,
+            automation.status,
+            status,
+            push_message=f"{result.summary}\n{result.commit_message}",
+            metadata=push_metadata(status, result),
+        )
+    else:
+        events.notify(app, automation, automation.status, status, trace_message=result.summary)
     return done
+
+
+def push_metadata(status: dict[str, Any], result: RunResult) -> dict[str, str]:
+    """tagpilot's additions to IAC's push event: the commit and the changes (old -> new)."""
+    branch = str(status.get("observedSourceRevision", "")).split("@", 1)[0]
+    lines = []
+    for c in result.changes:
+        where = f"{c['namespace']}/{c['name']}" if c["namespace"] else c["name"]
+        lines.append(f"{c['file']}: {c['kind']} {where}: {c['old']} -> {c['new']}")
+    meta = {"revision": f"{branch}@sha1:{result.commit_id}"}
+    if lines:
+        meta["changes"] = "\n".join(lines)
+    return meta
+
+
+def change_list(result: Any) -> list[dict[str, str]]:
+    """``[{file, kind, namespace, name, old, new}]`` from a setters result, in its order."""
+    if result is None:
+        return []
+    return [
+        {
+            "file": file,
+            "kind": obj.kind,
+            "namespace": obj.namespace,
+            "name": obj.name,
+            "old": change.old_value,
+            "new": change.new_value,
+        }
+        for file, obj, changes in result._sorted()
+        for change in changes
+    ]
 
 
 @dataclass
@@ -139,6 +181,9 @@ class RunResult:
     source_revision: str
     summary: str
     metrics: dict[str, float] = field(default_factory=dict)
+    #: The pushed commit's message and what it changed (for the push event).
+    commit_message: str = ""
+    changes: list[dict[str, str]] = field(default_factory=list)
 
 
 def run_automation(
@@ -185,8 +230,11 @@ def run_automation(
     def edit(files: Any) -> Any:
         return _Edit(apply_setters(files, setters))
 
+    rendered: dict[str, Any] = {}
+
     def message_for(edited: Any) -> str:
-        return render_commit_message(
+        rendered["result"] = edited.outcome.result
+        rendered["message"] = render_commit_message(
             commit.get("messageTemplate"),
             namespace=automation.namespace,
             name=automation.name,
@@ -195,6 +243,7 @@ def run_automation(
             api_version=automation.api_version,
             policies=refs,
         )
+        return str(rendered["message"])
 
     result = run_update(
         remote,
@@ -223,6 +272,8 @@ def run_automation(
         result.source_revision,
         summary,
         {"run_seconds": seconds, "push_attempts": result.attempts},
+        commit_message=str(rendered.get("message", "")),
+        changes=change_list(rendered.get("result")),
     )
 
 
@@ -284,6 +335,8 @@ def _finish(
     failures: int,
 ) -> Outcome:
     app.objects.write_status(automation, status, next_due_at=next_due, extra={"failures": failures})
+    if not conditions.is_true(status, conditions.READY):
+        events.notify(app, automation, automation.status, status)
     out.ready, out.message = conditions.ready_summary(status)
     cond = conditions.get(status, conditions.READY) or {}
     out.reason = str(cond.get("reason", ""))

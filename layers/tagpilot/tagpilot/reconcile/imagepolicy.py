@@ -18,7 +18,7 @@ from tagpilot.golang.duration import parse_duration
 from tagpilot.policy.errors import InvalidPolicyError, NoCandidateError, NoTagsError
 from tagpilot.policy.factory import build_policer
 from tagpilot.policy.filter import build_filter
-from tagpilot.reconcile import selection
+from tagpilot.reconcile import events, selection
 from tagpilot.reconcile.acl import AccessDeniedError, check_access
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
@@ -91,6 +91,7 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
         next_due = notes.due_at if next_due is None else min(next_due, notes.due_at)
     app.objects.write_status(policy, status, next_due_at=next_due, extra={"failures": 0})
     out.ready, out.reason, out.message = "True", conditions.SUCCEEDED, message
+    events.notify(app, policy, policy.status, status)
     return out
 
 
@@ -206,4 +207,5 @@ def _finish_failure(
         next_due = app.clock() + (stop.retry or backoff(failures))
     app.objects.write_status(policy, status, next_due_at=next_due, extra={"failures": failures})
     out.ready, out.reason, out.message = "False", stop.reason, stop.message
+    events.notify(app, policy, policy.status, status)
     return out

@@ -18,7 +18,7 @@ from tagpilot.api.imagerepository import ImageRepositorySpec
 from tagpilot.api.resource import Resource
 from tagpilot.golang.regexp import RegexpSyntaxError
 from tagpilot.policy.tags import stored_order
-from tagpilot.reconcile import scanext
+from tagpilot.reconcile import events, scanext
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
 from tagpilot.reconcile.registryauth import build_registry_auth
@@ -37,6 +37,7 @@ LATEST_TAGS_COUNT = 10
 IMAGE_URL_INVALID = "ImageURLInvalid"
 AUTHENTICATION_FAILED = "AuthenticationFailed"
 READ_OPERATION_FAILED = "ReadOperationFailed"
+_TRACE = "tags did not change"
 
 
 def should_scan(
@@ -175,4 +176,5 @@ def _finish(
     app.objects.write_status(resource, status, next_due_at=next_due, extra={"failures": failures})
     if out.skipped is None:
         _copy_ready(status, out)
+        events.notify(app, resource, resource.status, status, trace_message=_TRACE)
     return out

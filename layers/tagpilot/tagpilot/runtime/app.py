@@ -27,7 +27,6 @@ from tagpilot.registry.names import parse_image_reference
 from tagpilot.registry.oci_url import parse_oci_url
 from tagpilot.store.artifacts import LocalArtifactStorage, S3ArtifactStorage
 from tagpilot.store.budgets import BudgetStore
-from tagpilot.store.events import EventBridgePublisher, MemoryPublisher
 from tagpilot.store.leases import LeaseStore
 from tagpilot.store.models import build_models
 from tagpilot.store.models import create_tables as create
@@ -143,11 +142,12 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
         forges=Forges(requests.Session()),
     )
     _wire_artifacts(app, session, cfg)
+    wire_events(app, session, cfg)
     return app
 
 
 def _wire_artifacts(app: App, session: Any, cfg: Any) -> None:
-    """OCIRepository artifacts: the stack's S3 bucket and event bus, or local storage."""
+    """OCIRepository artifacts: the stack's S3 bucket, or local storage."""
     settings = app.settings
     if settings.artifact_bucket:
         app.artifacts = S3ArtifactStorage(
@@ -155,9 +155,26 @@ def _wire_artifacts(app: App, session: Any, cfg: Any) -> None:
         )
     else:
         app.artifacts = LocalArtifactStorage(settings.home / "artifacts")
-    if settings.event_bus_name:
-        app.events = EventBridgePublisher(
-            session.client("events", config=cfg), settings.event_bus_name
-        )
+
+def wire_events(app: App, session: Any = None, config: Any = None) -> None:
+    """Give ``app`` its event recorder: the events table plus the stack's bus (AWS) or, locally,
+    the in-process delivery (``app.notifications``)."""
+    from tagpilot.notify.bus import CallbackBus, EventBridgeBus
+    from tagpilot.notify.recorder import Recorder
+    from tagpilot.store.events import EventStore, build_event_model, create_event_table
+
+    settings = app.settings
+    model = build_event_model(settings)
+    if settings.mode == "local":
+        create_event_table(model)
+    store = EventStore(model)
+    bus: Any
+    if settings.mode != "local" and settings.event_bus_name and session is not None:
+        bus = EventBridgeBus(session.client("events", config=config), settings.event_bus_name)
     else:
-        app.events = MemoryPublisher()
+        from tagpilot.runtime.notify import local_delivery
+
+        delivery = local_delivery(app, model)
+        app.notifications = delivery
+        bus = CallbackBus(delivery)
+    app.events = Recorder(store, bus)

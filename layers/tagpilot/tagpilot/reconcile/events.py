@@ -1,0 +1,51 @@
+"""When the image reconcilers emit events (IRC/IAC ``notify``, reference section 1.6).
+
+Ready before/after decides: a failing reconcile emits ``Warning`` with the Ready reason and
+message every time (duplicates are suppressed downstream); becoming Ready, or staying Ready with
+a new message (IRC) or a push (IAC), emits ``Normal`` ``Succeeded``; anything else is a
+``Trace``. Reconcilers call :func:`notify` once, after writing status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tagpilot.api import conditions
+
+SUCCEEDED = "Succeeded"
+
+
+def _ready(status: dict[str, Any]) -> tuple[bool, str, str]:
+    cond = conditions.get(status, conditions.READY) or {}
+    return cond.get("status") == "True", str(cond.get("reason", "")), str(cond.get("message", ""))
+
+
+def notify(
+    app: Any,
+    resource: Any,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    *,
+    push_message: str | None = None,
+    metadata: dict[str, str] | None = None,
+    trace_message: str | None = None,
+) -> None:
+    """Record the event Flux's controller would emit for this reconcile (no-op without a recorder).
+
+    ``push_message`` marks an automation run that pushed (the event's message);
+    ``metadata`` is attached to ``Normal`` events (unprefixed keys get the object's group).
+    """
+    recorder = getattr(app, "events", None)
+    if recorder is None:
+        return
+    was_ready, _, old_message = _ready(before)
+    ready, reason, message = _ready(after)
+    if not ready:
+        recorder.record(resource, "Warning", reason or "Failed", message)
+        return
+    if push_message is not None:
+        recorder.record(resource, "Normal", SUCCEEDED, push_message, metadata)
+    elif not was_ready or (resource.kind != "ImageUpdateAutomation" and message != old_message):
+        recorder.record(resource, "Normal", SUCCEEDED, message, metadata)
+    else:
+        recorder.record(resource, "Trace", SUCCEEDED, trace_message or message)
