@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import requests
 from tagpilot.api.resource import Resource
+from tagpilot.notify.recorder import MemoryRecorder
 from tagpilot.reconcile.ocirepository import reconcile
 from tagpilot.registry.client import RegistryClient
-from tagpilot.notify.recorder import MemoryRecorder
 
 from tests.support import cosign
 from tests.support.oci import FLUX_LAYER, oras_push, tarball

@@ -156,6 +156,7 @@ def _wire_artifacts(app: App, session: Any, cfg: Any) -> None:
     else:
         app.artifacts = LocalArtifactStorage(settings.home / "artifacts")
 
+
 def wire_events(app: App, session: Any = None, config: Any = None) -> None:
     """Give ``app`` its event recorder: the events table plus the stack's bus (AWS) or, locally,
     the in-process delivery (``app.notifications``)."""
