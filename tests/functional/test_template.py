@@ -601,7 +601,6 @@ def test_outputs(template: dict[str, Any]) -> None:
         "EventBusName",
         "SecretsPrefix",
         "Stage",
-        "EventBusName",
         "EventsTableName",
         "DeliveryDeadLetterQueueUrl",
     }
@@ -688,11 +687,13 @@ def test_source_function_limits_and_settings(deployed: dict[str, Any]) -> None:
         s for s in _statements(deployed, "SourceFunction") if s["Action"] == "s3:ListBucket"
     )
     assert list_statement["Condition"] == {"StringLike": {"s3:prefix": ["ocirepository/*"]}}
+
+
 # ---------------------------------------------------------------- events and notifications
 
 
 def test_events_table_matches_the_event_model_and_expires(template: dict[str, Any]) -> None:
-    from tagpilot.store.events import build_event_model
+    from tagpilot.store.eventlog import build_event_model
 
     schema = build_event_model(Settings())._get_schema()
     props = template["Resources"]["EventsTable"]["Properties"]

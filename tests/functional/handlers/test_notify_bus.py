@@ -64,3 +64,50 @@ def test_events_are_routable_with_plain_rules(app: Any) -> None:
         "image.toolkit.fluxcd.io/revision": "main@sha1:" + "a" * 40,
     }
     assert detail["message"].startswith("pushed commit 'abc1234'")
+
+
+def test_new_artifact_detail_keeps_the_sources_fields(app: Any) -> None:
+    from tagpilot.notify.bus import CallbackBus
+
+    events = boto3.client("events", region_name="us-east-1")
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    bus = events.create_event_bus(Name="tagpilot-oci")["EventBusArn"]
+    url = sqs.create_queue(QueueName="artifacts")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    pattern = {
+        "source": ["tagpilot"],
+        "detail-type": ["NewArtifact"],
+        "detail": {"namespace": ["apps"]},
+    }
+    events.put_rule(Name="oci", EventBusName=bus, EventPattern=json.dumps(pattern))
+    events.put_targets(Rule="oci", EventBusName=bus, Targets=[{"Id": "q", "Arn": arn}])
+    revision = "1.0.0@sha256:" + "b" * 64
+    detail = {
+        "kind": "OCIRepository",
+        "namespace": "apps",
+        "name": "manifests",
+        "message": f"stored artifact with revision '{revision}' from 'oci://r/m'",
+        "revision": revision,
+        "digest": "sha256:" + "c" * 64,
+        "url": "s3://bucket/key",
+        "size": 42,
+        "metadata": {"org.opencontainers.image.source": "https://github.com/o/a"},
+    }
+    local = CallbackBus()
+    Recorder(app.events.store, EventBridgeBus(events, bus)).publish("NewArtifact", detail)
+    Recorder(app.events.store, local).publish("NewArtifact", detail)
+
+    [message] = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    body = json.loads(message["Body"])["detail"]
+    assert body["involvedObject"]["apiVersion"] == "source.toolkit.fluxcd.io/v1"
+    assert body["reportingController"] == "source-controller"
+    assert (body["url"], body["size"], body["revision"]) == ("s3://bucket/key", 42, revision)
+    assert body["metadata"] == {
+        "org.opencontainers.image.source": "https://github.com/o/a",
+        "source.toolkit.fluxcd.io/revision": revision,
+        "source.toolkit.fluxcd.io/digest": "sha256:" + "c" * 64,
+    }
+    [event] = local.sent
+    assert (event.reason, event.severity, event.kind) == ("NewArtifact", "info", "OCIRepository")

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import requests
 from tagpilot.api.resource import Resource
-from tagpilot.notify.recorder import MemoryRecorder
 from tagpilot.reconcile.ocirepository import reconcile
 from tagpilot.registry.client import RegistryClient
+from tagpilot.store.events import MemoryPublisher
 
 from tests.support import cosign
 from tests.support.oci import FLUX_LAYER, oras_push, tarball
@@ -51,7 +51,7 @@ class CountingSession(requests.Session):
 @pytest.fixture
 def oci_app(app: Any) -> Any:
     app.registry = RegistryClient(CountingSession())
-    app.events = MemoryRecorder()
+    app.events = MemoryPublisher()
     return app
 
 

@@ -72,7 +72,7 @@ def source_matches(
 def _any_match(patterns: list[str], message: str, which: str, problems: MatchProblems) -> bool:
     for expr in patterns:
         try:
-            if goregexp.compile(expr).search(message) is not None:
+            if goregexp.match_string(expr, message):  # the shared RE2 helper (linear time)
                 return True
         except (goregexp.RegexpSyntaxError, goregexp.RegexpUnsupportedError):
             problems.warnings.append(("InvalidConfig", f"failed to compile {which} regex: {expr}"))

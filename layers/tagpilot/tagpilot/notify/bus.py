@@ -19,14 +19,23 @@ log = logging.getLogger(__name__)
 
 
 class EventBus(Protocol):
-    def put(self, event: Event) -> None: ...
+    def put(self, event: Event, extra: dict[str, Any] | None = None) -> None: ...
 
 
-def bus_entry(event: Event, bus: str) -> dict[str, Any]:
+def bus_entry(event: Event, bus: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The PutEvents entry: Flux's event JSON, plus ``extra`` top-level fields (a source's own
+    detail, e.g. an OCIRepository's ``url`` and ``size``; its ``metadata`` merges into the
+    event's, whose keys win)."""
+    detail = event.to_dict()
+    for key, value in (extra or {}).items():
+        if key == "metadata" and isinstance(value, dict):
+            detail["metadata"] = {**value, **detail.get("metadata", {})}
+        elif key not in detail:
+            detail[key] = value
     return {
         "Source": SOURCE,
         "DetailType": event.reason or "Event",
-        "Detail": json.dumps(event.to_dict(), separators=(",", ":")),
+        "Detail": json.dumps(detail, separators=(",", ":")),
         "EventBusName": bus,
     }
 
@@ -37,8 +46,8 @@ class EventBridgeBus:
     def __init__(self, client: Any, bus_name: str) -> None:
         self._client, self._bus = client, bus_name
 
-    def put(self, event: Event) -> None:
-        answer = self._client.put_events(Entries=[bus_entry(event, self._bus)])
+    def put(self, event: Event, extra: dict[str, Any] | None = None) -> None:
+        answer = self._client.put_events(Entries=[bus_entry(event, self._bus, extra)])
         if answer.get("FailedEntryCount"):
             code = answer["Entries"][0].get("ErrorCode", "unknown")
             raise RuntimeError(f"PutEvents failed: {code}")
@@ -51,7 +60,7 @@ class CallbackBus:
         self.consumer = consumer
         self.sent: list[Event] = []
 
-    def put(self, event: Event) -> None:
+    def put(self, event: Event, extra: dict[str, Any] | None = None) -> None:
         self.sent.append(event)
         if self.consumer is not None:
             self.consumer(event)

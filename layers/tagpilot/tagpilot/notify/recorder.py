@@ -91,8 +91,10 @@ class Recorder:
         reason: str,
         message: str,
         metadata: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> Event:
-        """Store the event and, unless it is a ``Trace``, put it on the bus."""
+        """Store the event and, unless it is a ``Trace``, put it on the bus (``extra``: more
+        top-level fields for the bus detail)."""
         event = self.event(resource, event_type, reason, message, metadata)
         stored_type = "Warning" if event_type == "Warning" else "Normal"
         try:
@@ -110,32 +112,38 @@ class Recorder:
             log.warning("event not stored for %s/%s: %s", resource.kind, resource.key, exc)
         if event_type != "Trace" and self.bus is not None:
             try:
-                self.bus.put(event)
+                self.bus.put(event, extra)
             except Exception as exc:  # noqa: BLE001 - Flux only logs a failed post too
                 log.warning("event not published for %s/%s: %s", resource.kind, resource.key, exc)
         return event
 
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
+        """A source's event given as ``{kind, namespace, name, message, revision, digest, ...}``
+        (OCIRepository's ``NewArtifact``): recorded as source-controller's event, with
+        ``revision`` and ``digest`` metadata; the other fields stay in the bus detail."""
+        kind = str(detail.get("kind", ""))
+        group = "source.toolkit.fluxcd.io" if kind in _SOURCE_KINDS else "tagpilot.dev"
+        resource = _Ref(
+            kind, str(detail.get("namespace", "")), str(detail.get("name", "")), f"{group}/v1"
+        )
+        metadata = {k: str(detail[k]) for k in ("revision", "digest") if detail.get(k)}
+        self.record(
+            resource, "Normal", detail_type, str(detail.get("message", "")), metadata, detail
+        )
 
-class MemoryRecorder:
-    """Keeps recorded events in a list as ``(reason, detail)`` (tests)."""
 
-    def __init__(self) -> None:
-        self.events: list[tuple[str, dict[str, Any]]] = []
+_SOURCE_KINDS = ("GitRepository", "OCIRepository", "Bucket", "HelmRepository", "HelmChart")
 
-    def record(
-        self,
-        resource: Any,
-        event_type: str,
-        reason: str,
-        message: str,
-        metadata: dict[str, str] | None = None,
-    ) -> None:
-        detail = {
-            "kind": resource.kind,
-            "namespace": resource.namespace,
-            "name": resource.name,
-            "type": event_type,
-            "message": message,
-            **(metadata or {}),
-        }
-        self.events.append((reason, detail))
+
+class _Ref:
+    """The parts of an object the recorder reads (for events given as a detail)."""
+
+    def __init__(self, kind: str, namespace: str, name: str, api_version: str) -> None:
+        self.kind, self.namespace, self.name, self.api_version = kind, namespace, name, api_version
+        self.group = api_version.split("/", 1)[0]
+        self.annotations: dict[str, str] = {}
+        self.generation = 1
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"

@@ -142,6 +142,10 @@ class EventRecorder(Protocol):
         metadata: dict[str, str] | None = None,
     ) -> Any: ...
 
+    def publish(self, detail_type: str, detail: dict[str, Any]) -> None:
+        """A source's event given as an EventBridge detail (OCIRepository's ``NewArtifact``)."""
+        ...
+
 
 @dataclass
 class App:

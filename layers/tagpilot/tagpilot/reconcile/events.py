@@ -36,7 +36,7 @@ def notify(
     ``metadata`` is attached to ``Normal`` events (unprefixed keys get the object's group).
     """
     recorder = getattr(app, "events", None)
-    if recorder is None:
+    if recorder is None or not hasattr(recorder, "record"):
         return
     was_ready, _, old_message = _ready(before)
     ready, reason, message = _ready(after)

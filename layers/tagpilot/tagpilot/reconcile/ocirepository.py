@@ -271,17 +271,23 @@ class _Run:
         )
         if origin and origin_rev:
             message += f", origin source '{origin}', origin revision '{origin_rev}'"
+        detail = {
+            "kind": KIND,
+            "namespace": self.resource.namespace,
+            "name": self.resource.name,
+            "reason": NEW_ARTIFACT,
+            "message": message,
+            "revision": revision,
+            "digest": stored.digest,
+            "url": stored.url,
+            "size": stored.size,
+            "metadata": annotations,
+        }
         self.out.metrics["new_artifact"] = 1
-        recorder = getattr(self.app, "events", None)
-        if recorder is not None:
+        publisher = getattr(self.app, "events", None)
+        if publisher is not None:
             try:
-                recorder.record(
-                    self.resource,
-                    "Normal",
-                    NEW_ARTIFACT,
-                    message,
-                    {"revision": revision, "digest": stored.digest},
-                )
+                publisher.publish(NEW_ARTIFACT, detail)
             except Exception:  # noqa: BLE001 - an event failure never loses the artifact
                 self.out.metrics["event_errors"] = 1
 

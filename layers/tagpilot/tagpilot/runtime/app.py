@@ -162,7 +162,7 @@ def wire_events(app: App, session: Any = None, config: Any = None) -> None:
     the in-process delivery (``app.notifications``)."""
     from tagpilot.notify.bus import CallbackBus, EventBridgeBus
     from tagpilot.notify.recorder import Recorder
-    from tagpilot.store.events import EventStore, build_event_model, create_event_table
+    from tagpilot.store.eventlog import EventStore, build_event_model, create_event_table
 
     settings = app.settings
     model = build_event_model(settings)

@@ -81,8 +81,15 @@ def local_delivery(app: Any, model: Any = None, **options: Any) -> LocalDelivery
 def route_bus_event(
     dispatcher: Dispatcher, sqs: Any, queue_url: str, bus_event: dict[str, Any]
 ) -> int:
-    """``NotifyFunction``: route one EventBridge event; returns the deliveries queued."""
-    event = Event.from_dict(bus_event.get("detail") or {})
+    """``NotifyFunction``: route one EventBridge event; returns the deliveries queued.
+
+    A detail that is not a Flux event (no ``involvedObject``) is not for the Alerts: skipped.
+    """
+    detail = bus_event.get("detail") or {}
+    if not isinstance(detail, dict) or not isinstance(detail.get("involvedObject"), dict):
+        log.info("bus event without involvedObject skipped: %s", bus_event.get("detail-type"))
+        return 0
+    event = Event.from_dict(detail)
     deliveries = dispatcher.route(event) or []
     for start in range(0, len(deliveries), 10):
         batch = deliveries[start : start + 10]
@@ -142,7 +149,7 @@ def notify_context() -> tuple[Dispatcher, Any, str]:
         import boto3
 
         from tagpilot.runtime.lambda_support import current_app
-        from tagpilot.store.events import DynamoRateLimiter, build_event_model
+        from tagpilot.store.eventlog import DynamoRateLimiter, build_event_model
 
         app = current_app()
         model = build_event_model(app.settings)
