@@ -110,3 +110,32 @@ def test_events_usage_errors(
 )
 def test_human_duration(seconds: int, text: str) -> None:
     assert events_cli.human_duration(seconds) == text
+
+
+def test_alert_and_provider_verbs(
+    events_app: Any,
+    add_alert: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tagpilot.cli import delete, get, suspend
+
+    for module in (get, suspend, delete):
+        monkeypatch.setattr(module, "open_app", lambda: events_app)
+    add_alert("slack", "http://127.0.0.1:9/hook")
+    assert main(["get", "alerts"]) == 0
+    assert capsys.readouterr().out.split("\n")[1].split() == [
+        "slack",
+        "False",
+        "True",
+        "Alert",
+        "is",
+        "Ready",
+    ]
+    assert main(["get", "alert-providers"]) == 0
+    assert "Provider is Ready" in capsys.readouterr().out
+    assert main(["suspend", "alert", "slack"]) == 0
+    assert events_app.objects.require("Alert", "flux-system", "slack").suspended
+    assert main(["resume", "alert-provider", "slack"]) == 0
+    assert main(["delete", "alert", "slack"]) == 0
+    assert events_app.objects.get("Alert", "flux-system", "slack") is None

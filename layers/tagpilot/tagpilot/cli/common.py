@@ -16,6 +16,10 @@ KIND_WORDS = {
     ("source", "git"): "GitRepository",
     ("source", "oci"): "OCIRepository",
     ("receiver",): "Receiver",
+    ("alert-providers",): "Provider",
+    ("alert-provider",): "Provider",
+    ("alerts",): "Alert",
+    ("alert",): "Alert",
     ("namespace",): "Namespace",
 }
 

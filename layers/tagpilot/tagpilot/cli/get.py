@@ -55,6 +55,10 @@ def _columns(kind: str, obj: Any, app: App) -> list[str]:
     if kind == "OCIRepository":  # flux get sources oci: NAME REVISION SUSPENDED READY MESSAGE
         revision = (obj.status.get("artifact") or {}).get("revision", "")
         return [_short_hex(revision), suspended, ready, _short_hex(message)]
+    if kind == "Alert":  # static objects in Flux: always ready
+        return [suspended, "True", "Alert is Ready"]
+    if kind == "Provider":
+        return ["True", "Provider is Ready"]
     if kind == "Receiver":
         from tagpilot.reconcile.receiver import webhook_url
 
@@ -67,6 +71,8 @@ HEADERS = {
     "ImagePolicy": ["READY", "MESSAGE", "LATEST IMAGE"],
     "ImageUpdateAutomation": ["READY", "MESSAGE", "LAST RUN", "SUSPENDED"],
     "Receiver": ["READY", "MESSAGE", "URL"],
+    "Alert": ["SUSPENDED", "READY", "MESSAGE"],
+    "Provider": ["READY", "MESSAGE"],
     "OCIRepository": ["REVISION", "SUSPENDED", "READY", "MESSAGE"],
 }
 

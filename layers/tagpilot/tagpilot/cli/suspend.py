@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     app.objects.set_suspend(kind, namespace_of(args), name, args.suspend)
     verb = "suspended" if args.suspend else "resumed"
     print(f"✔ {kind} {namespace_of(args)}/{name} {verb}")
-    if not args.suspend:
+    if not args.suspend and kind not in ("Alert", "Provider"):  # static objects: nothing to wait
         from tagpilot.cli.reconcile import request_and_wait
 
         return request_and_wait(app, kind, namespace_of(args), name, timeout=60.0)
