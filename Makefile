@@ -14,7 +14,7 @@ VENV313 ?= .venv313
 # JVMs). XDIST= runs serially.
 XDIST ?= -n 2
 PYTEST_ARGS ?=
-BENCHES := scan policy automation latency pushed notify
+BENCHES := scan policy automation latency pushed notify oci
 
 # SAM needs a region even offline; use the caller's if set. No telemetry calls from builds.
 SAM_ENV = AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0
