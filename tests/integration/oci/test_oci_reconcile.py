@@ -469,3 +469,18 @@ def test_tls_registry_with_cert_secret_ref(
     _apply(oci_app, tls_registry, repo, **spec)
     out, status = _run(oci_app)
     assert out.ready == "True", status
+
+
+def test_delete_removes_the_artifacts(
+    oci_app: Any, registry: RegistryServer, tmp_path: Path
+) -> None:
+    from tagpilot.reconcile.ocirepository import delete_artifacts
+
+    repo = _repo()
+    oras_push(registry, repo, "1.0.0", tarball({"a.yaml": b"1"}), tmp_path)
+    _apply(oci_app, registry, repo, ref={"tag": "1.0.0"})
+    _run(oci_app)
+    folder = oci_app.settings.home / "artifacts/ocirepository/apps/podinfo"
+    assert len(list(folder.iterdir())) == 2
+    assert delete_artifacts(oci_app, "apps", "podinfo") == 2
+    assert not folder.exists()

@@ -30,6 +30,10 @@ def _delete(app: object, kind: str, namespace: str, name: str) -> str:
         found = app.objects.delete(kind, namespace, name)  # type: ignore[attr-defined]
         if found and kind == "ImageRepository":
             app.tags.delete(f"{namespace}/{name}")  # type: ignore[attr-defined]
+        if found and kind == "OCIRepository":
+            from tagpilot.reconcile.ocirepository import delete_artifacts
+
+            delete_artifacts(app, namespace, name)
     where = f"{namespace}/{name}" if namespace else name
     return f"{kind}/{where} {'deleted' if found else 'not found'}"
 

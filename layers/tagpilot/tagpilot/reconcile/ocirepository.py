@@ -48,6 +48,11 @@ def storage_of(app: Any) -> ArtifactStorage:
     return storage
 
 
+def delete_artifacts(app: Any, namespace: str, name: str) -> int:
+    """Flux's garbage collection for a deleted object: its whole artifact directory."""
+    return storage_of(app).delete_dir(artifact_dir(KIND, namespace, name))
+
+
 def reconcile(app: Any, namespace: str, name: str) -> Outcome:
     """Reconcile one OCIRepository and persist its status; never raises for source problems."""
     out = Outcome(KIND, namespace, name)
