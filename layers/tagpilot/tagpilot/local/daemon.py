@@ -10,18 +10,43 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from tagpilot.local.dynamodb import free_port, start_dynamodb_local
+from tagpilot.local.dynamodb import free_port, port_is_free, start_dynamodb_local
 from tagpilot.local.secretsmanager import make_server
-from tagpilot.local.stack import STATE_FILE, access_key
+from tagpilot.local.stack import PORTS_FILE, STATE_FILE, access_key
+
+
+def remembered_ports(home: Path) -> tuple[int, int]:
+    """The ports of the previous start (0 when unknown), so clients still running find the
+    stack again at the same address after a restart."""
+    try:
+        raw = json.loads((home / PORTS_FILE).read_text())
+        return int(raw["dynamodb_port"]), int(raw["secrets_port"])
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return 0, 0
+
+
+def _choose(preferred: int) -> int:
+    return preferred if preferred and port_is_free(preferred) else free_port()
+
+
+def _write_private(path: Path, data: dict[str, object]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data))
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
 
 
 def main(home: Path) -> int:
     key = access_key(home)
-    ddb_port = free_port()
+    ddb_wanted, secrets_wanted = remembered_ports(home)
+    ddb_port = _choose(ddb_wanted)
     java = start_dynamodb_local(
         home, ddb_port, db_path=home / "dynamodb", log=home / "dynamodb.log"
     )
-    server = make_server(home / "secrets.json", key)
+    try:
+        server = make_server(home / "secrets.json", key, _choose(secrets_wanted))
+    except OSError:
+        server = make_server(home / "secrets.json", key)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = threading.Event()
 
@@ -36,10 +61,10 @@ def main(home: Path) -> int:
         "secrets_port": server.server_address[1],
         "access_key": key,
     }
-    tmp = home / (STATE_FILE + ".tmp")
-    tmp.write_text(json.dumps(state))
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, home / STATE_FILE)
+    _write_private(home / STATE_FILE, state)
+    _write_private(
+        home / PORTS_FILE, {"dynamodb_port": ddb_port, "secrets_port": state["secrets_port"]}
+    )
     while not stop.wait(1.0):
         if java.poll() is not None:
             break

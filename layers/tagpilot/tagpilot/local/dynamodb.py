@@ -63,6 +63,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_is_free(port: int) -> bool:
+    """Whether nothing listens on ``port`` (DynamoDB Local binds every interface)."""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("", port))
+        except OSError:
+            return False
+        return True
+
+
+def restrict_files(path: Path) -> None:
+    """Make ``path`` a 0700 directory whose files are 0600 (the store holds webhook paths)."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    for child in path.iterdir():
+        if child.is_file():
+            os.chmod(child, 0o600)
+
+
 def wait_for_port(
     port: int, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
 ) -> None:
@@ -101,9 +121,10 @@ def start_dynamodb_local(
     if db_path is None:
         args.append("-inMemory")
     else:
-        db_path.mkdir(parents=True, exist_ok=True)
+        restrict_files(db_path)
         args += ["-dbPath", str(db_path)]
     out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - handed to the child
-    proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=str(root))
+    # umask 077: the database files DynamoDB Local creates are readable by this user only.
+    proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=str(root), umask=0o077)
     wait_for_port(port, proc=proc)
     return proc

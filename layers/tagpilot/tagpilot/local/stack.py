@@ -2,8 +2,10 @@
 
 ``tagpilot local up`` (or any command that needs the store) starts a background daemon that runs
 both and records their ports in ``<home>/local.json``. It keeps running, and the data persists
-on disk under ``<home>``, until ``tagpilot local down``. Every shell, and ``tagpilot serve``,
-finds the same stack through that file.
+on disk under ``<home>`` (files 0600), until ``tagpilot local down``. Every shell, and
+``tagpilot serve``, finds the same stack through that file. A restart takes the same ports again
+(remembered in ``<home>/ports.json``) when they are free, so processes that resolved them before
+an outage reconnect on their own.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from pathlib import Path
 from tagpilot.local.dynamodb import LocalStackError
 
 STATE_FILE = "local.json"
+#: The ports of the last start: a restart reuses them when free, so running ``serve`` processes
+#: and shells reconnect to the same endpoints after an outage.
+PORTS_FILE = "ports.json"
 
 
 @dataclass(frozen=True)
