@@ -21,44 +21,60 @@ SAM_ENV = AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMET
 # Only the typed sources; tests, benches and scripts are checked by ruff.
 TYPED := layers/tagpilot/tagpilot functions
 
-.PHONY: help install system-deps fmt lint typecheck validate build test test-unit \
+.PHONY: help install venv setup system-deps fmt lint typecheck validate build test test-unit \
 	test-functional test-integration test-py313 check bench $(addprefix bench-,$(BENCHES)) \
 	demo clean
 
 help:
-	@echo "make install          create $(VENV) and install tagpilot with its pinned dev tools"
+	@echo "make install          (re)install $(VENV): tagpilot with its pinned dev tools"
+	@echo "make setup            what demo and test need, installed only when missing"
 	@echo "make system-deps      Debian packages and DynamoDB Local for the integration tests"
 	@echo "make check            the quality gate: lint, typecheck, validate, test"
 	@echo "make fmt              format and auto-fix"
 	@echo "make build            sam build (no Docker needed)"
-	@echo "make test             all tests; test-unit, test-functional, test-integration per tier"
+	@echo "make test             set up, then all tests; test-unit, test-functional, test-integration per tier"
 	@echo "make test-py313       the tests again on Python 3.13 (the Lambda runtime), if installed"
 	@echo "make bench            all benchmarks; or $(addprefix bench-,$(BENCHES))"
-	@echo "make demo             run the local end-to-end demo"
+	@echo "make demo             set up, then run the local end-to-end demo"
 
 $(PY):
 	python3 -m venv $(VENV)
 
-install: $(PY)
+# The venv is (re)installed when it is missing or a requirements file or pyproject.toml changed
+# since the last install (the stamp); otherwise nothing runs, so `make demo` and `make test` can
+# depend on it and stay the README's whole set-up.
+STAMP = $(VENV)/.tagpilot-installed
+$(STAMP): requirements-dev.txt layers/tagpilot/requirements.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-dev.txt
 	$(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
+	touch $@
 
+install:
+	rm -f $(STAMP)
+	$(MAKE) --no-print-directory $(STAMP)
+
+venv: $(STAMP)
+
+# Idempotent: checks what is installed and needs no network (nor root) when nothing is missing.
 system-deps:
 	scripts/install-system-deps.sh
+
+# What `make demo` and `make test` need on a fresh machine, installed only when missing.
+setup: system-deps venv
 
 fmt:
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 # lint-imports: the import-linter contracts in pyproject.toml (layers import downward only).
-lint:
+lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 # Every function has an app.py: explicit package bases make them functions.<name>.app instead of
 # colliding as "app"; MYPYPATH keeps the domain package named tagpilot.* (its strict overrides).
-typecheck:
+typecheck: venv
 	MYPYPATH=layers/tagpilot $(BIN)/mypy --explicit-package-bases $(TYPED)
 
 validate:
@@ -69,16 +85,16 @@ build:
 	PATH="$(abspath $(BIN)):$$PATH" $(SAM_ENV) $(BIN)/sam build
 
 # pytest exits 5 when it collected nothing: that must fail too, and it does (any non-zero).
-test:
+test: setup
 	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
 
-test-unit:
+test-unit: venv
 	$(PY) -m pytest -m unit $(PYTEST_ARGS)
 
-test-functional:
+test-functional: setup
 	$(PY) -m pytest -m functional $(XDIST) $(PYTEST_ARGS)
 
-test-integration:
+test-integration: setup
 	$(PY) -m pytest -m integration $(XDIST) $(PYTEST_ARGS)
 
 test-py313:
@@ -91,12 +107,12 @@ test-py313:
 
 check: lint typecheck validate test
 
-$(addprefix bench-,$(BENCHES)): bench-%:
+$(addprefix bench-,$(BENCHES)): bench-%: setup
 	$(PY) bench/$*/run.py
 
 bench: $(addprefix bench-,$(BENCHES))
 
-demo:
+demo: setup
 	$(PY) demo/run.py
 
 clean:

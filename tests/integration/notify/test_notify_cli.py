@@ -137,5 +137,5 @@ def test_alert_and_provider_verbs(
     assert main(["suspend", "alert", "slack"]) == 0
     assert events_app.objects.require("Alert", "flux-system", "slack").suspended
     assert main(["resume", "alert-provider", "slack"]) == 0
-    assert main(["delete", "alert", "slack"]) == 0
+    assert main(["delete", "alert", "slack", "--silent"]) == 0  # flux asks unless --silent
     assert events_app.objects.get("Alert", "flux-system", "slack") is None

@@ -24,6 +24,21 @@ NOTIFICATION_GROUP = "notification.toolkit.fluxcd.io"
 
 SpecValidator = Callable[[Any, Checker, str], None]
 
+#: API groups whose kinds tagpilot checks: an unknown kind there is a mistake, not a foreign kind.
+OWN_GROUPS = frozenset({IMAGE_GROUP, SOURCE_GROUP, NOTIFICATION_GROUP})
+#: Flux kinds in those groups that tagpilot leaves alone (``apply`` skips them and says so).
+FLUX_KINDS_NOT_HANDLED = frozenset(
+    {
+        "Bucket",
+        "HelmRepository",
+        "HelmChart",
+        "OCIRepository",
+        "ExternalArtifact",
+        "Alert",
+        "Provider",
+    }
+)
+
 
 @dataclass(frozen=True)
 class KindInfo:

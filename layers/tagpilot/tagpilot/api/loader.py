@@ -41,6 +41,8 @@ class LoadedDocument:
     secret: dict[str, Any] | None = None
     raw_spec: Any = None
     errors: list[FieldError] = field(default_factory=list)
+    #: Why a valid document of a kind tagpilot does not handle was left alone (``None``: handled).
+    skipped: str | None = None
 
     @property
     def valid(self) -> bool:
@@ -93,9 +95,17 @@ def parse_documents(name: str, text: str) -> list[Any]:
 
 
 def load(
-    paths: Iterable[str], *, default_namespace: str = "default", stdin: TextIO | None = None
+    paths: Iterable[str],
+    *,
+    default_namespace: str = "default",
+    stdin: TextIO | None = None,
+    strict: bool = False,
 ) -> list[LoadedDocument]:
     """Load and validate every document under ``paths``.
+
+    A Flux repository holds kinds tagpilot does not handle (Kustomization, HelmRelease,
+    Deployment, ...): such documents come back with ``skipped`` set and no errors, so a
+    cluster directory applies as it is; with ``strict`` they are errors instead.
 
     Examples
     --------
@@ -105,11 +115,46 @@ def load(
     out: list[LoadedDocument] = []
     for name, text in iter_sources(paths, stdin):
         for index, doc in enumerate(parse_documents(name, text), start=1):
-            out.append(validate_document(name, index, doc, default_namespace))
+            out.append(validate_document(name, index, doc, default_namespace, strict=strict))
     return out
 
 
-def validate_document(source: str, index: int, doc: Any, default_namespace: str) -> LoadedDocument:
+def skip_summary(docs: Iterable[LoadedDocument]) -> list[str]:
+    """One line per skipped kind: ``skipped 3 Kustomization (not handled by tagpilot)``."""
+    counts: dict[tuple[str, str], int] = {}
+    for doc in docs:
+        if doc.skipped is not None:
+            key = (doc.kind or "document without kind", doc.skipped)
+            counts[key] = counts.get(key, 0) + 1
+    return [f"skipped {n} {kind} ({why})" for (kind, why), n in sorted(counts.items())]
+
+
+NOT_HANDLED = "not handled by tagpilot"
+NOT_AN_OBJECT = "not a Kubernetes object"
+SOPS_ENCRYPTED = "SOPS-encrypted, decrypted only in the cluster"
+
+
+def _skip_reason(doc: dict[str, Any], api_version: str, kind: str) -> str | None:
+    """Why a document is outside tagpilot's kinds, or ``None`` when tagpilot should check it.
+
+    Kinds of tagpilot's own API groups that it does not know are typos, not foreign kinds,
+    unless they are Flux kinds (``Kustomization``, ``HelmRelease``, ``Bucket``, ...).
+    """
+    if not api_version and not kind:
+        return NOT_AN_OBJECT
+    if kind == "Secret" and api_version == "v1" and "sops" in doc:
+        return SOPS_ENCRYPTED
+    if not api_version or not kind or kind in kinds.BY_KIND:
+        return None
+    group = api_version.rsplit("/", 1)[0] if "/" in api_version else ""
+    if group in kinds.OWN_GROUPS and kind not in kinds.FLUX_KINDS_NOT_HANDLED:
+        return None
+    return NOT_HANDLED
+
+
+def validate_document(
+    source: str, index: int, doc: Any, default_namespace: str, *, strict: bool = False
+) -> LoadedDocument:
     loaded = LoadedDocument(source=source, index=index)
     check = Checker()
     if not isinstance(doc, dict):
@@ -119,6 +164,19 @@ def validate_document(source: str, index: int, doc: Any, default_namespace: str)
     loaded.api_version = str(doc.get("apiVersion") or "")
     loaded.raw_spec = doc.get("spec")
     loaded.kind = str(doc.get("kind") or "")
+    reason = _skip_reason(doc, loaded.api_version, loaded.kind)
+    if reason is not None:
+        meta_raw = doc.get("metadata")
+        meta_map = meta_raw if isinstance(meta_raw, dict) else {}
+        loaded.name = str(meta_map.get("name") or "")
+        loaded.namespace = str(meta_map.get("namespace") or default_namespace)
+        if strict:
+            what = loaded.kind or "a document without apiVersion and kind"
+            check.fail("kind" if loaded.kind else "", f"{what}: {reason} (--strict)")
+            loaded.errors = check.errors
+        else:
+            loaded.skipped = reason
+        return loaded
     meta = (
         check.mapping(doc.get("metadata"), "metadata", allowed=_METADATA_FIELDS)
         if doc.get("metadata") is not None

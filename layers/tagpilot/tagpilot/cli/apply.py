@@ -28,25 +28,35 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         default=None,
         help="namespace for documents that do not name one (default: 'default')",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse documents of kinds tagpilot does not handle instead of skipping them",
+    )
     p.set_defaults(func=run)
 
 
 @guarded
 def run(args: argparse.Namespace) -> int:
-    from tagpilot.api.loader import load
+    from tagpilot.api.loader import load, skip_summary
     from tagpilot.reconcile.apply import apply_documents
 
-    docs = load(args.filename, default_namespace=args.namespace or "default")
+    docs = load(args.filename, default_namespace=args.namespace or "default", strict=args.strict)
     invalid = [line for d in docs for line in d.error_lines()]
     if invalid:
         for line in invalid:
             error(line)
         error(f"{len([d for d in docs if not d.valid])} invalid document(s); nothing was applied")
         return EXIT_USAGE
-    if not docs:
+    skipped = skip_summary(docs)
+    handled = [d for d in docs if d.skipped is None]
+    if not handled and not skipped:
         error("no objects found in " + ", ".join(args.filename))
         return EXIT_USAGE
-    app = open_app()
-    for line in apply_documents(app, docs):
+    if handled:
+        app = open_app()
+        for line in apply_documents(app, handled):
+            print(line)
+    for line in skipped:
         print(line)
     return EXIT_OK

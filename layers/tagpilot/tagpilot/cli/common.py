@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,11 +67,57 @@ def resolve_kind(words: list[str], *, name_required: bool) -> tuple[str, str | N
 
 
 def namespace_of(args: argparse.Namespace) -> str:
-    return args.namespace or "flux-system"
+    """``-n``, else ``$FLUX_SYSTEM_NAMESPACE`` when it is a DNS label, else ``flux-system``."""
+    import os
+    import re
+
+    given = getattr(args, "namespace", None)
+    if given:
+        if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", given):
+            raise CliError(f'namespace must be a valid DNS label: "{given}"')
+        return str(given)
+    env = os.environ.get("FLUX_SYSTEM_NAMESPACE", "")
+    if re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", env):
+        return env
+    return "flux-system"
+
+
+DEFAULT_TIMEOUT = 300.0
+
+
+def global_flags() -> argparse.ArgumentParser:
+    """flux's persistent flags, accepted before or after the sub-command words."""
+    from tagpilot.cli.timefmt import go_duration
+
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "-n",
+        "--namespace",
+        default=argparse.SUPPRESS,
+        help="the namespace scope for this operation (default: $FLUX_SYSTEM_NAMESPACE "
+        "or flux-system)",
+    )
+    parent.add_argument(
+        "--timeout",
+        type=go_duration,
+        default=argparse.SUPPRESS,
+        metavar="DURATION",
+        help="timeout for this operation, a Go duration such as 30s, 5m, 1h30m (default 5m0s)",
+    )
+    parent.add_argument(
+        "--verbose", action="store_true", default=argparse.SUPPRESS, help="print generated objects"
+    )
+    return parent
+
+
+def timeout_of(args: argparse.Namespace) -> float:
+    return float(getattr(args, "timeout", DEFAULT_TIMEOUT))
 
 
 def error(message: str) -> None:
-    print(f"✗ {message}", file=sys.stderr)
+    from tagpilot.cli.output import failure
+
+    failure(message)
 
 
 def open_app() -> Any:

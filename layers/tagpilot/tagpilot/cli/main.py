@@ -16,14 +16,18 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 #: Command modules, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "apply",
+    "create",
     "delete",
+    "export",
     "get",
     "suspend",
     "reconcile",
+    "tree",
     "validate",
     "policy_test",
     "update",
@@ -31,6 +35,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "local",
     "artifact",
     "events",
+    "version",
+    "completion",
 )
 
 EXIT_OK = 0
@@ -44,19 +50,85 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Sink:
+    """Swallows the parser-building calls of commands that were not invoked."""
+
+    def __getattr__(self, _name: str) -> Any:
+        return lambda *_a, **_k: self
+
+
+class _Stubs:
+    """Sub-parsers that keep only a command's name, aliases and help (for ``--help``)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def add_parser(self, name: str, **kwargs: Any) -> Any:
+        keep = {k: v for k, v in kwargs.items() if k in ("help", "aliases", "description")}
+        self._real.add_parser(name, add_help=False, **keep)
+        return _Sink()
+
+
+_GLOBAL_WITH_VALUE = ("-n", "--namespace", "--timeout")
+
+
+def invoked_command(argv: Sequence[str]) -> str | None:
+    """The command word of ``argv`` (``get`` in ``-n x get images all``), if any."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _GLOBAL_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole parser, or with ``argv`` only the invoked command's full sub-tree.
+
+    Building every verb's kind tree costs more than the rest of ``--help``; the others get a
+    stub that still lists them in the help.
+    """
+    from tagpilot.cli.common import global_flags
+
     parser = _Parser(
         prog="tagpilot",
         description="Flux-compatible image update automation, serverless on AWS.",
+        parents=[global_flags()],
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    wanted = invoked_command(argv) if argv is not None else None
     for name in COMMAND_MODULES:
-        importlib.import_module(f"tagpilot.cli.{name}").add_parser(subparsers)
+        module = importlib.import_module(f"tagpilot.cli.{name}")
+        before = set(subparsers.choices)
+        if argv is None:
+            module.add_parser(subparsers)
+            continue
+        module.add_parser(_Stubs(subparsers))
+        added = set(subparsers.choices) - before
+        if wanted in added:
+            for word in added:  # rebuild this module's commands in full
+                del subparsers.choices[word]
+            subparsers._choices_actions = [
+                a for a in subparsers._choices_actions if a.dest not in added
+            ]
+            module.add_parser(subparsers)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    import os
+
+    complete = "_ARGCOMPLETE" in os.environ
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(None if complete else argv)
+    if complete:  # a shell asking for completions (see `tagpilot completion`)
+        import argcomplete
+
+        argcomplete.autocomplete(parser)
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
     if func is None:

@@ -17,6 +17,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("-f", "--filename", action="append", required=True, metavar="FILE|DIR|-")
     p.add_argument("-n", "--namespace", default=None)
     p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse documents of kinds tagpilot does not handle instead of skipping them",
+    )
     p.set_defaults(func=run)
 
 
@@ -35,9 +40,9 @@ def _canonical(doc: object) -> str | None:
 
 @guarded
 def run(args: argparse.Namespace) -> int:
-    from tagpilot.api.loader import load
+    from tagpilot.api.loader import load, skip_summary
 
-    docs = load(args.filename, default_namespace=args.namespace or "default")
+    docs = load(args.filename, default_namespace=args.namespace or "default", strict=args.strict)
     if args.output == "json":
         report = [
             {
@@ -45,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
                 "namespace": d.namespace,
                 "name": d.name,
                 "valid": d.valid,
+                "skipped": d.skipped,
                 "errors": [str(e) for e in d.errors],
                 "canonicalImageName": _canonical(d),
             }
@@ -53,8 +59,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(report, indent=2))
     else:
         for d in docs:
-            if d.valid:
+            if d.valid and d.skipped is None:
                 print(f"✔ {d.describe()}")
             for line in d.error_lines():
                 print(f"✗ {line}")
+        for line in skip_summary(docs):
+            print(line)
     return EXIT_OK if all(d.valid for d in docs) else EXIT_USAGE

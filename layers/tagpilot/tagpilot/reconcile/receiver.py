@@ -14,6 +14,7 @@ from tagpilot.receiver.errors import WeakTokenError
 from tagpilot.receiver.path import webhook_path
 from tagpilot.receiver.spec import check_token
 from tagpilot.reconcile.app import App
+from tagpilot.reconcile.common import Outcome, handled_request
 from tagpilot.store.errors import SecretNotFoundError
 
 KIND = "Receiver"
@@ -46,6 +47,7 @@ def after_apply(app: App, resource: Resource) -> None:
     """Compute and store ``status.webhookPath`` (Flux's Receiver reconcile)."""
     current = app.objects.require(KIND, resource.namespace, resource.name)
     status = dict(current.status)
+    handled_request(current, status)
     token = _token(app, current)
     if token is None:
         status.pop("webhookPath", None)
@@ -68,6 +70,29 @@ def after_apply(app: App, resource: Resource) -> None:
         generation=current.generation,
     )
     app.objects.write_status(current, status, next_due_at=None, extra={"webhook_path": path})
+
+
+def reconcile(app: App, namespace: str, name: str) -> Outcome:
+    """``flux reconcile receiver``: recompute the path and status, record the request handled."""
+    out = Outcome(KIND, namespace, name)
+    current = app.objects.get(KIND, namespace, name)
+    if current is None:
+        out.skipped = "not found"
+        return out
+    if current.suspended:
+        out.skipped = "suspended"
+        return out
+    try:
+        after_apply(app, current)
+    except ManifestError as exc:
+        status = dict(current.status)
+        handled_request(current, status)
+        conditions.mark_failed(status, "PathConflict", str(exc), generation=current.generation)
+        app.objects.write_status(current, status, next_due_at=None)
+    done = app.objects.require(KIND, namespace, name)
+    cond = conditions.get(done.status, conditions.READY) or {}
+    out.ready, out.message = str(cond.get("status", "Unknown")), str(cond.get("message", ""))
+    return out
 
 
 def webhook_url(app: App, resource: Resource) -> str:

@@ -21,6 +21,8 @@ _RECONCILERS = {
     "ImagePolicy": "tagpilot.reconcile.imagepolicy",
     "ImageUpdateAutomation": "tagpilot.reconcile.automation",
     "OCIRepository": "tagpilot.reconcile.ocirepository",
+    "GitRepository": "tagpilot.reconcile.gitrepository",
+    "Receiver": "tagpilot.reconcile.receiver",
 }
 #: Kinds that never run inline: they go to their own queue.
 QUEUED_KINDS = {"ImageUpdateAutomation"}
