@@ -45,7 +45,7 @@ def test_defaults():
         ({"resourceFilter": "true"}, "spec.resourceFilter", "CEL"),
         ({"resources": [dict(REPO, filter="true")]}, "spec.resources[0].filter", "CEL"),
         (
-            {"resources": [{"kind": "GitRepository", "name": "x"}]},
+            {"resources": [{"kind": "Kustomization", "name": "x"}]},
             "spec.resources[0].kind",
             "does not manage",
         ),
@@ -63,6 +63,19 @@ def test_defaults():
             {"resources": [dict(REPO, apiVersion="source.toolkit.fluxcd.io/v1")]},
             "spec.resources[0].apiVersion",
             "image.toolkit.fluxcd.io",
+        ),
+        (
+            {
+                "resources": [
+                    {
+                        "kind": "GitRepository",
+                        "name": "x",
+                        "apiVersion": "image.toolkit.fluxcd.io/v1",
+                    }
+                ]
+            },
+            "spec.resources[0].apiVersion",
+            "source.toolkit.fluxcd.io",
         ),
         ({"resources": [dict(REPO, name="")]}, "spec.resources[0].name", "1 to 253"),
         ({"resources": [dict(REPO, name="a" * 254)]}, "spec.resources[0].name", "1 to 253"),
@@ -231,3 +244,22 @@ def test_oci_repository_is_a_receiver_resource():
     wrong = dict(oci, apiVersion="image.toolkit.fluxcd.io/v1")
     with pytest.raises(ReceiverSpecError, match="must be source.toolkit.fluxcd.io/"):
         validate_receiver_spec(spec(resources=[wrong]))
+
+
+def test_git_repository_resources_default_their_api_version() -> None:
+    parsed = validate_receiver_spec(
+        spec(
+            resources=[
+                {"kind": "GitRepository", "name": "fleet"},
+                {
+                    "kind": "GitRepository",
+                    "name": "app",
+                    "apiVersion": "source.toolkit.fluxcd.io/v1",
+                },
+            ]
+        )
+    )
+    assert [(r.kind, r.name) for r in parsed.resources] == [
+        ("GitRepository", "fleet"),
+        ("GitRepository", "app"),
+    ]

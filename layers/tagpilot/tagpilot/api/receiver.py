@@ -3,10 +3,10 @@ manifest, used by ``apply``/``validate`` (through :func:`validate_spec`) and by 
 :func:`parse_receiver`, on the stored object).
 
 tagpilot accepts what Flux's CRD accepts, minus what it cannot honour: ``generic-oidc``, CEL
-``resourceFilter``/``filter`` and resource kinds other than the three image kinds and
-OCIRepository are refused with a clear :class:`~tagpilot.receiver.errors.ReceiverSpecError`
-instead of being silently ignored. Unknown fields are refused like ``kubectl apply`` (strict field
-validation) does.
+``resourceFilter``/``filter`` and resource kinds other than the three image kinds,
+GitRepository and OCIRepository are refused with a clear
+:class:`~tagpilot.receiver.errors.ReceiverSpecError` instead of being silently ignored. Unknown
+fields are refused like ``kubectl apply`` (strict field validation) does.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from tagpilot.receiver.spec import (
     DEFAULT_INTERVAL,
     IMAGE_GROUP,
     IMAGE_VERSIONS,
+    KIND_GROUPS,
     Receiver,
     ReceiverSpec,
     ResourceRef,
@@ -60,8 +61,15 @@ FLUX_KINDS = (
     "ArtifactGenerator",
     "ExternalArtifact",
 )
-#: The kinds tagpilot reconciles; each maps to a reconcile request of that object.
-SUPPORTED_KINDS = ("ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "OCIRepository")
+#: The kinds tagpilot reconciles; each maps to a reconcile request of that object (a
+#: GitRepository's request also runs the automations that use it).
+SUPPORTED_KINDS = (
+    "ImageRepository",
+    "ImagePolicy",
+    "ImageUpdateAutomation",
+    "OCIRepository",
+    "GitRepository",
+)
 _SPEC_FIELDS = {"type", "interval", "events", "resources", "secretRef", "suspend"}
 _RESOURCE_FIELDS = {"apiVersion", "kind", "name", "namespace", "matchLabels"}
 _CEL_FIELDS = {"resourceFilter", "filter"}
@@ -238,10 +246,10 @@ def _api_version(value: object, kind: str, path: str) -> str | None:
                 f"set apiVersion: {_group_of(kind)}/v1",
             )
         return None
+    want_group, versions = KIND_GROUPS.get(kind, (IMAGE_GROUP, IMAGE_VERSIONS))
     group, _, version = value.partition("/") if isinstance(value, str) else ("", "", "")
-    expected = _group_of(kind)
-    if group != expected or version not in IMAGE_VERSIONS:
-        raise ReceiverSpecError(path, f"must be {expected}/<{'|'.join(IMAGE_VERSIONS)}>")
+    if group != want_group or version not in versions:
+        raise ReceiverSpecError(path, f"must be {want_group}/<{'|'.join(versions)}>")
     return f"{group}/{version}"
 
 
@@ -296,6 +304,10 @@ def _metadata(value: object, default_namespace: str) -> tuple[str, str]:
 
 def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
     """The ``apply``/``validate`` entry point: the first error of :func:`validate_receiver_spec`."""
+    if spec is None:
+        # Flux's CRD admits a Receiver without spec; like Flux, it then never becomes Ready
+        # (its token Secret cannot be found) and no webhook path routes to it.
+        return
     if not isinstance(spec, dict):
         check.fail(path, "must be an object")
         return

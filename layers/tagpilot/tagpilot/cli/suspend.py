@@ -25,6 +25,22 @@ from tagpilot.cli.kinds import BY_KIND, KINDS, CliKind
 from tagpilot.cli.output import action, failure, success, waiting
 from tagpilot.cli.verbs import add_kind_tree
 
+_TRUE = ("1", "t", "T", "true", "TRUE", "True")
+_FALSE = ("0", "f", "F", "false", "FALSE", "False")
+
+
+class _WaitFlag(argparse.Action):
+    """``--wait``, ``--wait=false`` (Go's bool literals); ``--wait NAME`` keeps NAME a name."""
+
+    def __call__(self, parser: Any, namespace: Any, value: Any, option: Any = None) -> None:
+        if value is None or value in _TRUE:
+            namespace.wait = True
+        elif value in _FALSE:
+            namespace.wait = False
+        else:
+            namespace.wait = True
+            namespace.extra_names = [*getattr(namespace, "extra_names", []), value]
+
 
 def _leaf(p: argparse.ArgumentParser, kind: CliKind, *, resume: bool) -> None:
     p.add_argument("names", nargs="*", metavar="NAME")
@@ -32,9 +48,11 @@ def _leaf(p: argparse.ArgumentParser, kind: CliKind, *, resume: bool) -> None:
     if resume and kind.reconcilable:
         p.add_argument(
             "--wait",
-            action="store_true",
+            nargs="?",
             default=None,
-            help="wait for the objects to become ready (default with exactly one NAME)",
+            action=_WaitFlag,
+            help="wait for the objects to become ready (default with exactly one NAME); "
+            "--wait=false never waits",
         )
     p.set_defaults(func=run, suspend=not resume)
 
@@ -107,6 +125,7 @@ def _wait_all(app: Any, kind: CliKind, ns: str, names: list[str], deadline: floa
 @guarded
 def run(args: argparse.Namespace) -> int:
     kind = BY_KIND[args.cli_kind]
+    args.names = [*args.names, *getattr(args, "extra_names", [])]
     if not args.names and not args.all:
         failure(f"{kind.human} name is required")
         return EXIT_FAILED

@@ -17,7 +17,21 @@ API_VERSIONS = ("notification.toolkit.fluxcd.io/v1", "notification.toolkit.fluxc
 IMAGE_GROUP = "image.toolkit.fluxcd.io"
 IMAGE_VERSIONS = ("v1", "v1beta2", "v1beta1")
 #: Flux defaults an apiVersion only for ImageRepository among the image kinds.
-DEFAULT_API_VERSIONS = {"ImageRepository": f"{IMAGE_GROUP}/v1"}
+SOURCE_GROUP = "source.toolkit.fluxcd.io"
+SOURCE_VERSIONS = ("v1", "v1beta2", "v1beta1")
+#: The API group and versions of each resource kind tagpilot reconciles for a Receiver.
+KIND_GROUPS = {
+    "ImageRepository": (IMAGE_GROUP, IMAGE_VERSIONS),
+    "ImagePolicy": (IMAGE_GROUP, IMAGE_VERSIONS),
+    "ImageUpdateAutomation": (IMAGE_GROUP, IMAGE_VERSIONS),
+    "GitRepository": (SOURCE_GROUP, SOURCE_VERSIONS),
+    "OCIRepository": (SOURCE_GROUP, SOURCE_VERSIONS),
+}
+#: Flux defaults an apiVersion for ImageRepository among the image kinds, and for the sources.
+DEFAULT_API_VERSIONS = {
+    "ImageRepository": f"{IMAGE_GROUP}/v1",
+    "GitRepository": f"{SOURCE_GROUP}/v1",
+}
 MIN_TOKEN_LENGTH = 32
 DEFAULT_INTERVAL = "10m"
 

@@ -62,9 +62,33 @@ def _read_secret(app: App, namespace: str, name: str) -> dict[str, str] | None:
 
 
 def request_scan(app: App, ref: ObjectRef, token: str) -> None:
-    """Record the reconcile request and queue the object now."""
+    """Record the reconcile request and queue the object now.
+
+    A GitRepository is not scheduled itself (tagpilot builds no artifact): its request is
+    recorded and passed on to the ImageUpdateAutomations whose ``sourceRef`` is that
+    repository, which run now, as Flux's would after the source's new revision.
+    """
     app.objects.request_reconcile(ref.kind, ref.namespace, ref.name, token)
+    if ref.kind == "GitRepository":
+        keys = automations_of_source(app, ref.namespace, ref.name)
+        for key in keys:
+            namespace, name = key.split("/", 1)
+            app.objects.request_reconcile("ImageUpdateAutomation", namespace, name, token)
+        dispatch_keys(app, "ImageUpdateAutomation", keys, now=app.clock(), reason="webhook")
+        return
     dispatch_keys(app, ref.kind, [f"{ref.namespace}/{ref.name}"], now=app.clock(), reason="webhook")
+
+
+def automations_of_source(app: App, namespace: str, name: str) -> list[str]:
+    """Keys of the non-suspended ImageUpdateAutomations whose sourceRef is this GitRepository."""
+    keys = []
+    for auto in app.objects.list("ImageUpdateAutomation", None):
+        src = auto.spec.get("sourceRef") or {}
+        if (src.get("kind") or "GitRepository") != "GitRepository" or auto.suspended:
+            continue
+        if src.get("name") == name and (src.get("namespace") or auto.namespace) == namespace:
+            keys.append(auto.key)
+    return sorted(keys)
 
 
 def handle_webhook(app: App, request: WebhookRequest) -> WebhookOutcome:
