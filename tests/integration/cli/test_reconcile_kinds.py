@@ -196,6 +196,17 @@ class _Silent:
             "metadata: {{name: hung, namespace: flux-system}}\n"
             'spec: {{url: "http://127.0.0.1:{port}/x.git", interval: 5m, ref: {{branch: main}}}}\n',
         ),
+        (
+            ["image", "update", "hung"],
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\n"
+            "metadata: {{name: hung, namespace: flux-system}}\n"
+            'spec: {{url: "http://127.0.0.1:{port}/x.git", interval: 5m, ref: {{branch: main}}}}\n'
+            "---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageUpdateAutomation\n"
+            "metadata: {{name: hung, namespace: flux-system}}\n"
+            "spec: {{interval: 5m, sourceRef: {{kind: GitRepository, name: hung}}, "
+            "git: {{commit: {{author: {{name: a, email: a@example.com}}}}}}, "
+            "update: {{path: ./, strategy: Setters}}}}\n",
+        ),
     ],
 )
 def test_waits_end_within_the_timeout(
@@ -212,3 +223,22 @@ def test_waits_end_within_the_timeout(
     assert done.code == 1
     assert done.err.endswith("✗ context deadline exceeded\n")
     assert elapsed < 3 + 2.0
+
+
+def test_failures_end_at_once_with_flux_messages(cli: Any, app: Any) -> None:
+    manifests = (
+        "apiVersion: image.toolkit.fluxcd.io/v1\nkind: ImagePolicy\n"
+        "metadata: {name: orphan, namespace: flux-system}\n"
+        "spec: {imageRepositoryRef: {name: missing}, policy: {semver: {range: '>=1.0.0'}}}\n"
+        "---\napiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\n"
+        "metadata: {name: tokenless, namespace: flux-system}\n"
+        "spec: {type: generic, secretRef: {name: missing}, "
+        "resources: [{kind: ImageRepository, name: app}]}\n"
+    )
+    assert cli("apply", "-f", "-", stdin=manifests).code == 0
+    for words in (["image", "policy", "orphan"], ["receiver", "tokenless"]):
+        started = time.monotonic()
+        done = cli("reconcile", *words, "--timeout", "30s")
+        assert done.code == 1
+        assert "reconciliation failed: '" in done.err.splitlines()[-1], done.err
+        assert time.monotonic() - started < 15

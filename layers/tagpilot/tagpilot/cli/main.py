@@ -31,6 +31,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "validate",
     "policy_test",
     "update",
+    "migrate",
     "serve",
     "local",
     "artifact",

@@ -19,6 +19,7 @@ import sys
 from typing import Any
 
 from tagpilot.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+from tagpilot.cli.timefmt import seconds_or_duration
 
 _SELECT_FLAGS = (
     "select_semver",
@@ -83,10 +84,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     p.add_argument("--insecure", action="store_true", help="plain HTTP for --image")
     p.add_argument(
         "--timeout",
-        type=float,
+        type=seconds_or_duration,
         default=60.0,
-        metavar="SECONDS",
-        help="deadline for listing --image (default 60)",
+        metavar="DURATION",
+        help="deadline for listing --image, a Go duration or seconds (default 1m0s)",
     )
     p.add_argument(
         "--cosign-key",

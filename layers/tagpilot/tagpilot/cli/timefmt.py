@@ -45,3 +45,11 @@ def go_duration_text(text: str) -> str:
         return format_go_duration(parse_go_duration(text))
     except DurationError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def seconds_or_duration(text: str) -> float:
+    """An argparse ``type``: a Go duration (``90s``, ``2m``), or a bare number of seconds."""
+    try:
+        return float(text)
+    except ValueError:
+        return go_duration(text)
