@@ -13,7 +13,17 @@ from typing import Any
 
 from tagpilot.api import conditions
 from tagpilot.api.conditions import now_rfc3339
+from tagpilot.errors import TagpilotError
+from tagpilot.golang.duration import parse_duration
+from tagpilot.policy.errors import PolicyError
+from tagpilot.policy.semver_range import parse_range
+from tagpilot.policy.version import coerce
 from tagpilot.reconcile.common import Outcome, handled_request
+from tagpilot.source.auth import GitAuth
+from tagpilot.source.errors import AuthenticationError, InvalidAuthError
+from tagpilot.source.fetch import ls_remote
+from tagpilot.source.remote import open_remote
+from tagpilot.store.errors import SecretNotFoundError
 
 KIND = "GitRepository"
 GIT_OPERATION_FAILED = "GitOperationFailed"
@@ -51,10 +61,6 @@ def resolve(refs: dict[bytes, bytes], ref: dict[str, Any]) -> str:
 
 
 def _semver(refs: dict[bytes, bytes], constraint: str) -> str:
-    from tagpilot.policy.errors import PolicyError
-    from tagpilot.policy.semver_range import parse_range
-    from tagpilot.policy.version import coerce
-
     try:
         wanted = parse_range(constraint)
     except PolicyError as exc:
@@ -79,14 +85,6 @@ def _semver(refs: dict[bytes, bytes], constraint: str) -> str:
 
 def reconcile(app: Any, namespace: str, name: str) -> Outcome:
     """Resolve the ref and write the status; never raises for Git problems."""
-    from tagpilot.errors import TagpilotError
-    from tagpilot.golang.duration import parse_duration
-    from tagpilot.source.auth import GitAuth
-    from tagpilot.source.errors import AuthenticationError, InvalidAuthError
-    from tagpilot.source.fetch import ls_remote
-    from tagpilot.source.remote import open_remote
-    from tagpilot.store.errors import SecretNotFoundError
-
     out = Outcome(KIND, namespace, name)
     repo = app.objects.get(KIND, namespace, name)
     if repo is None:
