@@ -32,7 +32,6 @@ FLUX_KINDS_NOT_HANDLED = frozenset(
         "Bucket",
         "HelmRepository",
         "HelmChart",
-        "OCIRepository",
         "ExternalArtifact",
         "Alert",
         "Provider",
