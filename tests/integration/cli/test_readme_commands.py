@@ -4,6 +4,7 @@ root, on the real local stack (a throwaway ``TAGPILOT_HOME``).
 Commands are the lines of ```sh / ```console blocks that start with ``tagpilot`` or
 ``$ tagpilot``, or pipe into it. Blocks that configure a deployed stack (``TAGPILOT_MODE=aws``)
 need an AWS account and are left out; ``make demo`` and ``make test`` are CI's own steps.
+Synopses with ``[optional]`` parts belong in ```text blocks.
 """
 
 from __future__ import annotations
