@@ -193,7 +193,8 @@ class S3ArtifactStorage:
                     ExtraArgs={
                         "ContentType": "application/gzip",
                         "ServerSideEncryption": "AES256",
-                        "Metadata": {"digest": digest},
+                        # LastModified has one-second resolution: GC orders by this instead.
+                        "Metadata": {"digest": digest, "stored-at": str(time.time_ns())},
                     },
                 )
             except (BotoCoreError, ClientError) as exc:
@@ -232,13 +233,24 @@ class S3ArtifactStorage:
 
     def gc(self, directory: str, current: str, now: float | None = None) -> list[str]:
         files = [
-            (obj["LastModified"].timestamp(), obj["Key"])
+            (self._stored_at(obj), obj["Key"])
             for obj in self._list(directory)
             if obj["Key"] != current and not obj["Key"].endswith(f"/{LATEST}")
         ]
         doomed = _garbage(files, time.time() if now is None else now)
         self._delete(doomed)
         return doomed
+
+    def _stored_at(self, obj: dict[str, Any]) -> float:
+        """When ``obj`` was stored: our metadata (ns), else S3's ``LastModified`` (seconds).
+
+        One HEAD per candidate; with Flux's retention there are one or two per new artifact.
+        """
+        head = self._head(obj["Key"]) or {}
+        stored_at = (head.get("Metadata") or {}).get("stored-at", "")
+        if stored_at.isdigit():
+            return int(stored_at) / 1e9
+        return float(obj["LastModified"].timestamp())
 
     def delete_dir(self, directory: str) -> int:
         keys = [obj["Key"] for obj in self._list(directory)]
