@@ -13,6 +13,8 @@ from typing import Any
 from tagpilot.api.validation import Checker
 
 URL_PATTERN = re.compile(r"^(http|https|ssh)://.*$")
+# The user-info part of a URL, with or without a scheme (``scheme://userinfo@host``).
+_USERINFO = re.compile(r"^(?:([A-Za-z][A-Za-z0-9+.-]*)://)?([^/@?#]*)@")
 SPEC_FIELDS = (
     "url",
     "secretRef",
@@ -34,6 +36,18 @@ REF_FIELDS = ("branch", "tag", "semver", "name", "commit")
 UNSUPPORTED = ("verify", "proxySecretRef", "include", "sparseCheckout", "serviceAccountName")
 
 
+def _has_credentials(url: str) -> bool:
+    """A password anywhere, or any user name over HTTP(S) (tokens are sent as user names).
+
+    ``ssh://git@host/...`` and ``git@host:path`` name an SSH user and are not credentials.
+    """
+    m = _USERINFO.match(url.strip())
+    if m is None:
+        return False
+    scheme, userinfo = (m.group(1) or "").lower(), m.group(2)
+    return ":" in userinfo or (scheme in ("http", "https") and userinfo != "")
+
+
 def validate_ref(value: Any, check: Checker, path: str) -> None:
     ref = check.mapping(value, path, allowed=REF_FIELDS)
     for key in REF_FIELDS:
@@ -42,7 +56,16 @@ def validate_ref(value: Any, check: Checker, path: str) -> None:
 
 def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
     spec = check.mapping(spec, path, allowed=SPEC_FIELDS)
-    check.string(spec, "url", path, required=True, pattern=URL_PATTERN)
+    url = spec.get("url")
+    if isinstance(url, str) and _has_credentials(url):
+        # Refused without echoing the URL: it is never stored, logged or printed.
+        check.fail(
+            f"{path}.url",
+            "must not contain credentials (user:password@ or a token before @): put them in a "
+            "Secret and reference it with spec.secretRef",
+        )
+    else:
+        check.string(spec, "url", path, required=True, pattern=URL_PATTERN)
     check.local_ref(spec, "secretRef", path)
     provider = check.string(spec, "provider", path, enum=("generic", "azure", "github"))
     if provider and provider != "generic":

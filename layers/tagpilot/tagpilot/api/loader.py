@@ -6,6 +6,7 @@ of problems found, each naming the file, the document's position, the field and 
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -20,7 +21,15 @@ from tagpilot.api.errors import FieldError, ManifestError
 from tagpilot.api.extensions import annotation_errors
 from tagpilot.api.resource import Resource
 from tagpilot.api.secret import validate_secret
-from tagpilot.api.validation import DNS1123_LABEL, DNS1123_SUBDOMAIN, Checker
+from tagpilot.api.validation import DNS1123_LABEL, DNS1123_SUBDOMAIN, Checker, type_name
+from tagpilot.limits import (
+    MAX_MANIFEST_BYTES,
+    MAX_MANIFEST_DEPTH,
+    MAX_MANIFEST_NODES,
+    MAX_OBJECT_BYTES,
+    LimitError,
+    check_yaml,
+)
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 TOP_LEVEL = {"apiVersion", "kind", "metadata", "spec", "status"}
@@ -60,7 +69,10 @@ def iter_sources(paths: Iterable[str], stdin: TextIO | None = None) -> Iterator[
     """Yield ``(name, text)`` for each file; directories are walked for YAML/JSON files."""
     for raw in paths:
         if raw == "-":
-            yield "<stdin>", (stdin or sys.stdin).read()
+            text = (stdin or sys.stdin).read(MAX_MANIFEST_BYTES + 1)
+            if len(text.encode("utf-8", "surrogatepass")) > MAX_MANIFEST_BYTES:
+                raise ManifestError(f"<stdin>: {_too_large()}")
+            yield "<stdin>", text
             continue
         path = Path(raw)
         if path.is_dir():
@@ -77,16 +89,26 @@ def iter_sources(paths: Iterable[str], stdin: TextIO | None = None) -> Iterator[
 
 def _read(path: Path) -> str:
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise ManifestError(f"{path}: {_too_large()}")
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ManifestError(f"{path}: cannot read: {exc}") from exc
+
+
+def _too_large() -> str:
+    return f"larger than {MAX_MANIFEST_BYTES // (1024 * 1024)} MiB (the manifest size limit)"
 
 
 def parse_documents(name: str, text: str) -> list[Any]:
     """Parse a multi-document YAML stream; a syntax error names the file and line."""
     yaml = YAML(typ="safe", pure=True)
     try:
+        # Depth, alias expansion and integer size first: nothing is built from the text before.
+        check_yaml(text, max_depth=MAX_MANIFEST_DEPTH, max_nodes=MAX_MANIFEST_NODES)
         return [doc for doc in yaml.load_all(text) if doc is not None]
+    except LimitError as exc:
+        raise ManifestError(f"{name}: {exc}") from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -116,7 +138,33 @@ def load(
     for name, text in iter_sources(paths, stdin):
         for index, doc in enumerate(parse_documents(name, text), start=1):
             out.append(validate_document(name, index, doc, default_namespace, strict=strict))
+    check_receiver_tokens(out)
     return out
+
+
+def check_receiver_tokens(docs: list[LoadedDocument]) -> None:
+    """Refuse a Receiver whose Secret, in the same set of documents, holds a weak token.
+
+    ``apply`` refuses it too (and checks Secrets it already stores); ``validate`` can only see
+    the documents it is given.
+    """
+    from tagpilot.receiver.errors import WeakTokenError
+    from tagpilot.receiver.spec import check_token
+
+    secrets = {(d.namespace, d.name): d.secret for d in docs if d.secret is not None}
+    for doc in docs:
+        if doc.resource is None or doc.kind != "Receiver":
+            continue
+        ref = doc.resource.spec.get("secretRef") or {}
+        secret = secrets.get((doc.namespace, str(ref.get("name", ""))))
+        if secret is None or "token" not in secret["data"]:
+            continue
+        try:
+            check_token(secret["data"]["token"])
+        except WeakTokenError as exc:
+            message = f"Secret {ref.get('name')}: {exc.message}"
+            doc.errors.append(FieldError("spec.secretRef", message))
+            doc.resource = None
 
 
 def skip_summary(docs: Iterable[LoadedDocument]) -> list[str]:
@@ -161,15 +209,16 @@ def validate_document(
         check.fail("", "a manifest must be a YAML mapping with apiVersion and kind")
         loaded.errors = check.errors
         return loaded
-    loaded.api_version = str(doc.get("apiVersion") or "")
+    # Scalar fields are read only when they are strings: never str() of a collection.
+    loaded.api_version = _scalar(doc, "apiVersion", "", check)
     loaded.raw_spec = doc.get("spec")
-    loaded.kind = str(doc.get("kind") or "")
+    loaded.kind = _scalar(doc, "kind", "", check)
     reason = _skip_reason(doc, loaded.api_version, loaded.kind)
     if reason is not None:
         meta_raw = doc.get("metadata")
         meta_map = meta_raw if isinstance(meta_raw, dict) else {}
-        loaded.name = str(meta_map.get("name") or "")
-        loaded.namespace = str(meta_map.get("namespace") or default_namespace)
+        loaded.name = _scalar(meta_map, "name", "", None)
+        loaded.namespace = _scalar(meta_map, "namespace", default_namespace, None)
         if strict:
             what = loaded.kind or "a document without apiVersion and kind"
             check.fail("kind" if loaded.kind else "", f"{what}: {reason} (--strict)")
@@ -182,8 +231,8 @@ def validate_document(
         if doc.get("metadata") is not None
         else {}
     )
-    loaded.name = str(meta.get("name") or "")
-    loaded.namespace = str(meta.get("namespace") or default_namespace)
+    loaded.name = _scalar(meta, "name", "", None)
+    loaded.namespace = _scalar(meta, "namespace", default_namespace, None)
     info = kinds.lookup(loaded.api_version, loaded.kind)
     if not loaded.api_version or not loaded.kind:
         check.fail("", "apiVersion and kind are required")
@@ -210,6 +259,8 @@ def validate_document(
             loaded.secret = validate_secret(doc, check)
         elif info.validate_spec is not None:
             info.validate_spec(doc.get("spec"), check, "spec")
+    if not check.errors:
+        _check_size(doc, check)
     loaded.errors = check.errors
     if not loaded.errors and info is not None:
         loaded.resource = Resource(
@@ -224,6 +275,28 @@ def validate_document(
         if info.kind == "Namespace":
             loaded.namespace = ""
     return loaded
+
+
+def _scalar(obj: dict[str, Any], key: str, default: str, check: Checker | None) -> str:
+    value = obj.get(key)
+    if value is None or value == "":
+        return default
+    if isinstance(value, str):
+        return value
+    if check is not None:
+        check.fail(key, f"must be a string, not {type_name(value)}")
+    return default
+
+
+def _check_size(doc: dict[str, Any], check: Checker) -> None:
+    """Refuse what DynamoDB would refuse at apply: an item is at most 400 KB."""
+    size = len(json.dumps(doc, separators=(",", ":"), default=str).encode("utf-8"))
+    if size > MAX_OBJECT_BYTES:
+        check.fail(
+            "",
+            f"the object is {size} bytes as JSON; objects are limited to "
+            f"{MAX_OBJECT_BYTES // 1024} KiB (a DynamoDB item holds 400 KB, status included)",
+        )
 
 
 _METADATA_FIELDS = (

@@ -142,13 +142,14 @@ def _read_text(path: str | None) -> str:
 
 
 def _spec_from_manifest(path: str) -> tuple[dict[str, Any], dict[str, str]]:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from tagpilot.api.errors import ManifestError
+    from tagpilot.api.loader import parse_documents
 
     try:
-        docs = list(YAML(typ="safe", pure=True).load_all(_read_text(path)))
-    except YAMLError as err:
-        raise _Usage(f"{path}: invalid YAML: {err}") from None
+        # The manifest limits apply here too (size, depth, aliases, integers).
+        docs = parse_documents(str(path), _read_text(path))
+    except ManifestError as err:
+        raise _Usage(str(err)) from None
     for doc in docs:
         if isinstance(doc, dict) and doc.get("kind") == "ImagePolicy":
             spec = doc.get("spec")

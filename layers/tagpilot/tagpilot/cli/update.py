@@ -155,7 +155,11 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"error: reading {exc.filename or args.path}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILED
-    outcome = apply_setters(files, setters)
+    try:
+        outcome = apply_setters(files, setters)
+    except UpdateError as exc:  # a limit: nothing was written
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     for rel, reason in outcome.skipped.items():
         print(f"warning: skipped {rel}: {reason}", file=sys.stderr)
     if not args.dry_run:

@@ -22,7 +22,12 @@ _ORDER = {
 
 
 def apply_documents(app: App, docs: Iterable[LoadedDocument]) -> list[str]:
-    """Apply valid documents in dependency order; returns one line per object (kubectl style)."""
+    """Apply valid documents in dependency order; returns one line per object (kubectl style).
+
+    Everything that can be refused is checked before the first write (all or nothing).
+    """
+    docs = list(docs)
+    _preflight(app, docs)
     lines = []
     for doc in sorted(docs, key=lambda d: _ORDER.get(d.kind, 9)):
         if doc.kind == "Secret" and doc.secret is not None:
@@ -46,6 +51,23 @@ def apply_documents(app: App, docs: Iterable[LoadedDocument]) -> list[str]:
         where = f"{resource.namespace}/{resource.name}" if resource.namespace else resource.name
         lines.append(f"{resource.kind}/{where} {outcome.action}")
     return lines
+
+
+def _preflight(app: App, docs: list[LoadedDocument]) -> None:
+    """Receiver tokens: a weak one in a stored Secret, or a new Secret a stored Receiver uses.
+
+    A Receiver whose Secret is in this batch was checked by the loader.
+    """
+    batch = {(d.namespace, d.name): d.secret for d in docs if d.secret is not None}
+    for doc in docs:
+        res = doc.resource
+        if res is None or res.kind != "Receiver":
+            continue
+        if (res.namespace, (res.spec.get("secretRef") or {}).get("name")) not in batch:
+            receiver.before_apply(app, res)
+    for (namespace, name), secret in batch.items():
+        if secret is not None and "token" in secret["data"]:
+            receiver.check_new_secret(app, namespace, name, secret["data"]["token"])
 
 
 _BEFORE_APPLY = {"Receiver": receiver.before_apply}

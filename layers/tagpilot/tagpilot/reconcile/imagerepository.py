@@ -17,6 +17,7 @@ from tagpilot.api.conditions import now_rfc3339
 from tagpilot.api.imagerepository import ImageRepositorySpec
 from tagpilot.api.resource import Resource
 from tagpilot.golang.regexp import RegexpSyntaxError
+from tagpilot.limits import valid_tag
 from tagpilot.policy.tags import stored_order
 from tagpilot.reconcile import events, scanext
 from tagpilot.reconcile.app import App
@@ -102,7 +103,9 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     try:
         started = time.perf_counter()
         listed = app.registry.list_tags(image, auth, spec.timeout)
-        stored = stored_order(listed, list(spec.exclusion_list))
+        # Tags outside the OCI grammar ("1.0.0\\n", "../x", 129+ characters) are never stored.
+        valid = [tag for tag in listed if valid_tag(tag)]
+        stored = stored_order(valid, list(spec.exclusion_list))
         out.metrics["scan_seconds"] = time.perf_counter() - started
     except RegexpSyntaxError as exc:
         return _fail(app, resource, status, out, READ_OPERATION_FAILED, f"scan failed: {exc}", now)
@@ -115,7 +118,9 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     previous = (status.get("lastScanResult") or {}).get("revision")
     force = reason == "no tags in database"
     written = app.tags.put(resource.key, stored, revision, None if force else previous)
-    out.metrics.update(tags_found=len(stored), tag_items_written=written.items_written)
+    skipped = len(listed) - len(valid)
+    out.metrics.update(tags_found=len(stored), tags_skipped=skipped)
+    out.metrics.update(tag_items_written=written.items_written)
     scanext.record_push_times(app, resource, image, auth, spec.timeout, stored, status, out)
     last: dict[str, Any] = {
         "tagCount": len(stored),
@@ -124,10 +129,14 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     }
     if stored:
         last["latestTags"] = stored[:LATEST_TAGS_COUNT]
+    if skipped:
+        last["skippedTagCount"] = skipped
     status["lastScanResult"] = last
     status["canonicalImageName"] = image.canonical
     status["observedExclusionList"] = list(spec.exclusion_list)
     message = f"successful scan: found {len(stored)} tags with checksum {revision}"
+    if skipped:
+        message += f" ({skipped} tags skipped: not valid OCI tags)"
     conditions.mark_ready(status, conditions.SUCCEEDED, message, generation=resource.generation)
     if revision != previous:
         out.follow_up = [

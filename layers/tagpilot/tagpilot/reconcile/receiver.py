@@ -43,6 +43,20 @@ def before_apply(app: App, resource: Resource) -> None:
         raise ManifestError(f"{where}: {exc}", [FieldError("spec.secretRef", str(exc))]) from exc
 
 
+def check_new_secret(app: App, namespace: str, name: str, token: object) -> None:
+    """Refuse a Secret with a weak token when a stored Receiver of its namespace uses it."""
+    for stored in app.objects.list(KIND, namespace):
+        if (stored.spec.get("secretRef") or {}).get("name") != name:
+            continue
+        try:
+            check_token(token)
+        except WeakTokenError as exc:
+            where = f"Secret {namespace}/{name} (used by Receiver {stored.key})"
+            error = FieldError("data.token", exc.message)
+            raise ManifestError(f"{where}: {exc.message}", [error]) from None
+        return
+
+
 def after_apply(app: App, resource: Resource) -> None:
     """Compute and store ``status.webhookPath`` (Flux's Receiver reconcile)."""
     current = app.objects.require(KIND, resource.namespace, resource.name)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from tagpilot.limits import MAX_MARKERS_PER_RUN
+from tagpilot.update.errors import TooManyMarkersError
 from tagpilot.update.result import Result
 from tagpilot.update.yaml_edit import apply_to_file
 
@@ -38,6 +40,11 @@ def apply_setters(files: Iterable[tuple[str, bytes]], setters: Mapping[str, str]
     -------
     UpdateOutcome
 
+    Raises
+    ------
+    TooManyMarkersError
+        More than :data:`tagpilot.limits.MAX_MARKERS_PER_RUN` marked fields (before any write).
+
     Examples
     --------
     >>> from tagpilot.update.imageref import ImageRef
@@ -51,8 +58,15 @@ def apply_setters(files: Iterable[tuple[str, bytes]], setters: Mapping[str, str]
     ['ghcr.io/org/app:1.1']
     """
     outcome = UpdateOutcome()
+    markers = 0
     for path, data in files:
         edit = apply_to_file(data, setters)
+        markers += edit.markers
+        if markers > MAX_MARKERS_PER_RUN:
+            raise TooManyMarkersError(
+                f"more than {MAX_MARKERS_PER_RUN} marked fields under the update path (the "
+                f"per-run limit, reached in {path}); nothing was changed"
+            )
         if edit.skip_reason is not None:
             outcome.skipped[path] = edit.skip_reason
             continue

@@ -22,3 +22,7 @@ class InvalidImageRefError(UpdateError, ValueError):
 
 class InvalidSetterError(UpdateError, ValueError):
     """A ``NS:NAME=REF`` setter argument is malformed."""
+
+
+class TooManyMarkersError(UpdateError):
+    """More marked fields than one run may edit (tagpilot limit; the run changes nothing)."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from ruamel.yaml.error import YAMLError
 
+from tagpilot.limits import MAX_REPO_FILE_BYTES, MAX_REPO_YAML_DEPTH, LimitError, check_yaml
 from tagpilot.update.block_scalar import rewrite_block
 from tagpilot.update.locate import NotAResourceStream, ScalarSite, scalar_sites
 from tagpilot.update.markers import setter_name
@@ -33,6 +34,7 @@ class FileEdit:
     data: bytes | None = None
     changes: dict[ObjectIdentifier, list[Change]] = field(default_factory=dict)
     skip_reason: str | None = None
+    markers: int = 0  # marked fields seen (for the per-run limit)
 
 
 def _replacement(text: str, site: ScalarSite, value: str) -> tuple[int, int, str]:
@@ -65,15 +67,22 @@ def apply_to_file(data: bytes, setters: Mapping[str, str]) -> FileEdit:
     """
     if TOKEN not in data:
         return FileEdit()
+    if len(data) > MAX_REPO_FILE_BYTES:
+        limit = MAX_REPO_FILE_BYTES // (1024 * 1024)
+        return FileEdit(skip_reason=f"larger than {limit} MiB (the limit for files with markers)")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return FileEdit(skip_reason=f"not UTF-8: {exc.reason} at byte {exc.start}")
     edits: list[tuple[int, int, str]] = []
     changes: dict[ObjectIdentifier, list[Change]] = {}
+    markers = 0
     try:
+        # Nesting is bounded before anything is composed (composing recurses per level).
+        check_yaml(text, max_depth=MAX_REPO_YAML_DEPTH)
         for site in scalar_sites(text):
             name = None if site.comment is None else setter_name(site.comment)
+            markers += name is not None
             if name is None or name not in setters:
                 continue
             new = setters[name]
@@ -81,13 +90,15 @@ def apply_to_file(data: bytes, setters: Mapping[str, str]) -> FileEdit:
                 continue
             edits.append(_replacement(text, site, new))
             changes.setdefault(site.obj, []).append(Change(site.value, new, name))
+    except LimitError as exc:
+        return FileEdit(skip_reason=str(exc))
     except (YAMLError, NotAResourceStream) as exc:
         return FileEdit(skip_reason=f"cannot parse as Kubernetes YAML: {_first_line(exc)}")
     if not edits:
-        return FileEdit()
+        return FileEdit(markers=markers)
     for start, end, new_text in sorted(edits, reverse=True):
         text = text[:start] + new_text + text[end:]
-    return FileEdit(data=text.encode("utf-8"), changes=changes)
+    return FileEdit(data=text.encode("utf-8"), changes=changes, markers=markers)
 
 
 def _first_line(exc: Exception) -> str:

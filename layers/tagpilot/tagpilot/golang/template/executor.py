@@ -6,7 +6,7 @@ calls lives in :mod:`tagpilot.golang.template.evaluator`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from tagpilot.golang.template import nodes as n
@@ -15,9 +15,23 @@ from tagpilot.golang.template.gofmt import Spec as _Spec
 from tagpilot.golang.template.gofmt import format_arg, sprint
 from tagpilot.golang.template.quote import go_quote
 from tagpilot.golang.template.values import MISSING, is_struct, sorted_items, truth
+from tagpilot.limits import MAX_TEMPLATE_OUTPUT_BYTES, MAX_TEMPLATE_STEPS
 
 MAX_EXEC_DEPTH = 200
 """Nesting limit of ``{{template}}`` calls (Go allows 100000; Python's stack does not)."""
+
+
+class _Budget:
+    """What one execution may still do: output characters and executed nodes (tagpilot limits).
+
+    Shared by the nested executions of ``{{template}}`` calls.
+    """
+
+    __slots__ = ("output", "steps")
+
+    def __init__(self) -> None:
+        self.output = MAX_TEMPLATE_OUTPUT_BYTES
+        self.steps = MAX_TEMPLATE_STEPS
 
 
 class _Break(Exception):
@@ -40,12 +54,22 @@ class State(Evaluator):
         text: str,
         data: Any,
         depth: int = 0,
+        budget: _Budget | None = None,
     ) -> None:
         super().__init__(funcs, tree_name, parse_name, text)
         self.trees = trees
         self.vars = [("$", data)]
         self.out: list[str] = []
         self.depth = depth
+        self.budget = budget or _Budget()
+
+    def emit(self, text: str) -> None:
+        """Append output, within the output limit."""
+        self.budget.output -= len(text.encode("utf-8", "surrogatepass"))
+        if self.budget.output < 0:
+            limit = MAX_TEMPLATE_OUTPUT_BYTES // 1024
+            raise self.error(f"output exceeds {limit} KiB (tagpilot's template output limit)")
+        self.out.append(text)
 
     def run(self) -> str:
         """Execute the tree and return the output."""
@@ -59,6 +83,9 @@ class State(Evaluator):
     def walk(self, dot: Any, node: n.Node) -> None:
         """Execute ``node`` with ``dot`` as the cursor."""
         self.at(node)
+        self.budget.steps -= 1
+        if self.budget.steps < 0:
+            raise self.error(f"executed more than {MAX_TEMPLATE_STEPS} steps (tagpilot's limit)")
         if isinstance(node, n.ActionNode):
             assert node.pipe is not None
             val = self.eval_pipeline(dot, node.pipe)
@@ -68,7 +95,7 @@ class State(Evaluator):
             for child in node.nodes:
                 self.walk(dot, child)
         elif isinstance(node, n.TextNode):
-            self.out.append(node.text)
+            self.emit(node.text)
         elif isinstance(node, n.IfNode | n.WithNode):
             self._walk_if_or_with(dot, node)
         elif isinstance(node, n.RangeNode):
@@ -101,7 +128,7 @@ class State(Evaluator):
             assert node.pipe is not None and node.body is not None
             val = self.eval_pipeline(dot, node.pipe)
             mark = len(self.vars)
-            pairs = self._range_pairs(val, node)
+            pairs, any_pair = self._range_pairs(val, node)
             for index, elem in pairs:
                 if node.pipe.decl:
                     self.vars[-1] = (self.vars[-1][0], elem)
@@ -115,24 +142,24 @@ class State(Evaluator):
                     break
                 finally:
                     del self.vars[mark:]
-            if not pairs and node.else_list is not None:
+            if not any_pair and node.else_list is not None:
                 self.walk(dot, node.else_list)
         finally:
             del self.vars[outer:]
 
-    def _range_pairs(self, val: Any, node: n.RangeNode) -> list[tuple[Any, Any]]:
+    def _range_pairs(self, val: Any, node: n.RangeNode) -> tuple[Iterable[tuple[Any, Any]], bool]:
         if val is MISSING or val is None:
-            return []
+            return [], False
         if isinstance(val, list | tuple):
-            return list(enumerate(val))
+            return list(enumerate(val)), bool(val)
         if isinstance(val, dict):
-            return sorted_items(val)
+            return sorted_items(val), bool(val)
         if isinstance(val, int) and not isinstance(val, bool):
-            # Go 1.22+: ranging over an integer n visits 0..n-1.
+            # Go 1.22+: ranging over an integer n visits 0..n-1 (lazily: the step limit holds).
             assert node.pipe is not None
             if len(node.pipe.decl) > 1:
                 raise self.error(f"can't use {val} to iterate over more than one variable")
-            return [(i, i) for i in range(val)]
+            return ((i, i) for i in range(val)), val > 0
         raise self.error(f"range can't iterate over {format_arg(val, _Spec())}")
 
     def _walk_template(self, dot: Any, node: n.TemplateNode) -> None:
@@ -150,15 +177,16 @@ class State(Evaluator):
             self.text,
             new_dot,
             self.depth + 1,
+            self.budget,
         )
-        self.out.append(sub.run())
+        self.out.append(sub.run())  # already counted by the nested execution
 
     def print_value(self, node: n.Node, val: Any) -> None:
         """Print a pipeline result the way Go's ``printValue`` does."""
         self.at(node)
         if val is MISSING or val is None:
-            self.out.append("<no value>")
+            self.emit("<no value>")
             return
         if callable(val) and not is_struct(val) and not isinstance(val, type):
             raise self.error(f"can't print {node} of type func")
-        self.out.append(sprint([val]))
+        self.emit(sprint([val]))

@@ -223,23 +223,27 @@ def sprintln(args: list[Any]) -> str:
     return " ".join(format_arg(a, _PLAIN) for a in args) + "\n"
 
 
+def _parse_num(fmt: str, i: int) -> tuple[int | None, int]:
+    """Go's ``parsenum``: a number over 1e6 consumes the rest of the format (then NOVERB)."""
+    num: int | None = None
+    while i < len(fmt) and "0" <= fmt[i] <= "9":
+        if num is not None and num > 1_000_000:
+            return None, len(fmt)
+        num = (num or 0) * 10 + int(fmt[i])
+        i += 1
+    return num, i
+
+
 def _parse_spec(fmt: str, i: int) -> tuple[Spec, int]:
     spec = Spec()
     flags = {"-": "minus", "+": "plus", "#": "sharp", " ": "space", "0": "zero"}
     while i < len(fmt) and fmt[i] in flags:
         setattr(spec, flags[fmt[i]], True)
         i += 1
-    start = i
-    while i < len(fmt) and fmt[i].isdigit():
-        i += 1
-    if i > start:
-        spec.width = int(fmt[start:i])
+    spec.width, i = _parse_num(fmt, i)
     if i < len(fmt) and fmt[i] == ".":
-        i += 1
-        start = i
-        while i < len(fmt) and fmt[i].isdigit():
-            i += 1
-        spec.prec = int(fmt[start:i]) if i > start else 0
+        prec, i = _parse_num(fmt, i + 1)
+        spec.prec = prec or 0
     if spec.minus:
         spec.zero = False
     return spec, i

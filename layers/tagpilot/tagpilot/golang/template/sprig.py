@@ -17,6 +17,7 @@ from tagpilot.golang.template.errors import FuncError
 from tagpilot.golang.template.gofmt import Spec, format_arg
 from tagpilot.golang.template.quote import go_quote
 from tagpilot.golang.template.values import MISSING, is_struct, stringer, type_name
+from tagpilot.limits import MAX_TEMPLATE_OUTPUT_BYTES
 
 _GO_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
 
@@ -114,7 +115,14 @@ def _replace(old: str, new: str, src: str) -> str:
 def _repeat(count: int, s: str) -> str:
     if count < 0:
         raise FuncError("strings: negative Repeat count")
+    _check_size(count * len(s), "repeat")
     return s * count
+
+
+def _check_size(size: int, name: str) -> None:
+    if size > MAX_TEMPLATE_OUTPUT_BYTES:
+        limit = MAX_TEMPLATE_OUTPUT_BYTES // 1024
+        raise FuncError(f"{name}: result exceeds {limit} KiB (tagpilot's template output limit)")
 
 
 def _substr(start: int, end: int, s: str) -> str:
@@ -146,6 +154,7 @@ def _split_list(sep: str, orig: str) -> list[Any]:
 
 
 def _indent(spaces: int, v: str) -> str:
+    _check_size(spaces * (v.count("\n") + 1) + len(v), "indent")
     pad = " " * spaces
     return pad + v.replace("\n", "\n" + pad)
 
