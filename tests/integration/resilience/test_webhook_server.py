@@ -90,9 +90,7 @@ def test_content_length_and_chunked_together_is_400(server: int) -> None:
 def test_a_declared_body_over_the_limit_is_413_before_it_is_sent(server: int) -> None:
     head = post(f"Content-Length: {MAX_BODY_BYTES + 1}")
     assert ask(server, head) == TOO_LARGE
-    assert (
-        ask(server, post("Content-Length: " + "9" * 40)) == TOO_LARGE
-    )
+    assert ask(server, post("Content-Length: " + "9" * 40)) == TOO_LARGE
 
 
 def test_a_chunked_body_is_cut_at_the_limit(server: int) -> None:
