@@ -85,8 +85,10 @@ build:
 	PATH="$(abspath $(BIN)):$$PATH" $(SAM_ENV) $(BIN)/sam build
 
 # pytest exits 5 when it collected nothing: that must fail too, and it does (any non-zero).
+# The whole suite also measures line coverage and checks the per-package floors in pyproject.toml.
 test: setup
-	$(PY) -m pytest $(XDIST) $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) --cov --cov-report= $(PYTEST_ARGS)
+	$(PY) scripts/coverage_floors.py
 
 test-unit: venv
 	$(PY) -m pytest -m unit $(PYTEST_ARGS)
@@ -116,6 +118,6 @@ demo: setup
 	$(PY) demo/run.py
 
 clean:
-	rm -rf .aws-sam .mypy_cache .ruff_cache .pytest_cache
+	rm -rf .aws-sam .mypy_cache .ruff_cache .pytest_cache .coverage .coverage.*
 	find . -path ./$(VENV) -prune -o -path ./$(VENV313) -prune -o -path ./.tools -prune -o \
 		-name __pycache__ -type d -prune -exec rm -rf {} +

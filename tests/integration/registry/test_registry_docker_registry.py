@@ -171,7 +171,6 @@ def test_bearer_token_credentials_never_sent_to_http_realm_without_insecure(
     token_registry: RegistryServer, pki: TestPKI
 ) -> None:
     # The client refuses before any request when the realm is plain HTTP and insecure is off.
-    import time
 
     challenge = Challenge("bearer", {"realm": "http://127.0.0.1:9/token"})
     with pytest.raises(UnauthorizedError, match="plain-HTTP token realm"):
@@ -204,9 +203,6 @@ def test_list_10000_tags(plain_registry: RegistryServer, client: RegistryClient)
     digest = push_image(plain_registry.url, "bench/app", ["seed"])
     seed_tags(plain_registry, "bench/app", [f"1.{i // 100}.{i % 100}" for i in range(9999)], "seed")
     name = parse_image_reference(f"{plain_registry.host}/bench/app")
-    start = time.monotonic()
-    tags = client.list_tags(name, ANON, 30)
-    elapsed = time.monotonic() - start
+    tags = client.list_tags(name, ANON, 30)  # timed in bench/scan, not here
     assert len(tags) == 10000
-    assert elapsed < 5.0, f"listing 10,000 tags took {elapsed:.2f}s"
     assert client.head_digest(name, "1.99.98", ANON, 10) == digest

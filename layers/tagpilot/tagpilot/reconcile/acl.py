@@ -1,18 +1,19 @@
 """Cross-namespace access (fluxcd/pkg ``runtime/acl``): may an object in ``namespace`` read a
-repository in another namespace?"""
+repository in another namespace? Messages are Flux's, word for word."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from tagpilot.api.resource import Resource
+from tagpilot.errors import TagpilotError
+from tagpilot.reconcile.app import Objects
 from tagpilot.reconcile.apply import NAMESPACE_NAME_LABEL
 
 
-class AccessDeniedError(Exception):
+class AccessDeniedError(TagpilotError):
     """The repository's ``accessFrom`` does not admit the namespace."""
 
 
-def namespace_labels(objects: Any, namespace: str) -> dict[str, str]:
+def namespace_labels(objects: Objects, namespace: str) -> dict[str, str]:
     """Labels of a Namespace object plus the implicit ``kubernetes.io/metadata.name``."""
     ns = objects.get("Namespace", "", namespace)
     labels = dict(ns.labels) if ns is not None else {}
@@ -20,11 +21,11 @@ def namespace_labels(objects: Any, namespace: str) -> dict[str, str]:
     return labels
 
 
-def check_access(objects: Any, target: Any, from_namespace: str) -> None:
+def check_access(objects: Objects, target: Resource, from_namespace: str) -> None:
     """Raise :class:`AccessDeniedError` with Flux's message when access is not allowed."""
     if target.namespace == from_namespace:
         return
-    ref = f"'{target.kind}/{target.namespace}/{target.name}'"
+    ref = f"'{target.namespace}/{target.name}'"
     access = target.spec.get("accessFrom")
     if access is None:
         raise AccessDeniedError(

@@ -117,7 +117,10 @@ def _select(
     try:
         check_access(app.objects, repo, policy.namespace)
     except AccessDeniedError as exc:
-        raise _Stop(conditions.ACCESS_DENIED, str(exc)) from exc
+        raise _Stop(
+            conditions.ACCESS_DENIED,
+            f"failed to get the referred ImageRepository: access denied: {exc}",
+        ) from exc
     try:
         image = parse_image_reference(repo.spec.get("image", ""))
     except ImageURLInvalidError as exc:

@@ -12,6 +12,7 @@ from tagpilot.update.imageref import ImageRef
 from tagpilot.update.result import Result
 from tagpilot.update.template import (
     DEFAULT_MESSAGE,
+    CommitTemplateExecError,
     CommitTemplateParseError,
     RemovedTemplateFieldError,
     render_commit_message,
@@ -89,10 +90,26 @@ def test_validate_template_reports_parse_errors(template: str) -> None:
     )
 
 
-@pytest.mark.parametrize("template", [None, "", "{{ .AutomationObject }}", "{{ .Changed.Nope }}"])
-def test_validate_template_accepts_valid_templates(template: str | None) -> None:
-    # Unknown fields only fail at execution time, as in Flux.
-    validate_template(template)
+@pytest.mark.parametrize(
+    ("template", "rendered"),
+    [
+        (None, DEFAULT_MESSAGE),
+        ("", DEFAULT_MESSAGE),
+        ("{{ .AutomationObject }}", f"{NAMESPACE}/{NAME}"),
+    ],
+)
+def test_validate_template_accepts_what_renders(template: str | None, rendered: str) -> None:
+    assert validate_template(template) is None
+    assert _render(template) == rendered
+
+
+def test_unknown_fields_pass_validation_and_fail_at_execution() -> None:
+    # As in Flux: parsing cannot know the data's fields, executing the template can.
+    template = "{{ .Changed.Nope }}"
+    assert validate_template(template) is None
+    with pytest.raises(CommitTemplateExecError) as info:
+        _render(template)
+    assert "can't evaluate field Nope in type update.Result" in str(info.value)
 
 
 V1BETA2_DOCS_TEMPLATE = """Automated image update
