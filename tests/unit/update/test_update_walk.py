@@ -52,7 +52,7 @@ def tree(tmp_path: Path) -> Path:
         (root / rel).write_text("x: 1\n")
     (tmp_path / "outside.yaml").write_text("secret: 1\n")
     os.symlink("real", root / "linkdir")  # symlinked directory: not followed
-    os.symlink("real/r.yaml", root / "link.yaml")  # symlinked file: read through the link
+    os.symlink("real/r.yaml", root / "link.yaml")  # symlinked file: not followed either
     os.symlink("missing.yaml", root / "dangling.yaml")
     os.symlink(str(tmp_path / "outside.yaml"), root / "escape.yaml")
     os.symlink("real", root / "dirlink.yaml")  # link to a directory with a YAML name
@@ -60,13 +60,13 @@ def tree(tmp_path: Path) -> Path:
 
 
 def test_walk_order_and_rules(tree: Path) -> None:
+    # The automation's rule (Git trees): no symbolic link is followed, to a file or a directory.
     assert [rel for rel, _ in iter_local_files(tree, "")] == [
         ".hidden/h.yaml",
         "Kustomization",
         "apps/a.yaml",
         "apps/sub/b.yml",
         "apps.yaml",
-        "link.yaml",
         "real/r.yaml",
         "top.yaml",
     ]

@@ -24,7 +24,3 @@ class ManifestError(TagpilotError):
     def __init__(self, message: str, errors: list[FieldError] | None = None) -> None:
         super().__init__(message)
         self.errors = errors or []
-
-
-class UnknownKindError(ManifestError):
-    """The document's apiVersion/kind pair is not one tagpilot understands."""

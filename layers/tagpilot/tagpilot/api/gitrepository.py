@@ -8,9 +8,11 @@ rather than silently ignored.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from tagpilot.api.validation import Checker
+from tagpilot.golang.duration import parse_duration
 
 URL_PATTERN = re.compile(r"^(http|https|ssh)://.*$")
 # The user-info part of a URL, with or without a scheme (``scheme://userinfo@host``).
@@ -33,6 +35,8 @@ SPEC_FIELDS = (
     "gitImplementation",
 )
 REF_FIELDS = ("branch", "tag", "semver", "name", "commit")
+#: Flux's default Git operation timeout.
+DEFAULT_TIMEOUT = 60.0
 UNSUPPORTED = ("verify", "proxySecretRef", "include", "sparseCheckout", "serviceAccountName")
 
 
@@ -83,3 +87,25 @@ def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
     for key in UNSUPPORTED:
         if spec.get(key) is not None:
             check.fail(f"{path}.{key}", "not supported by tagpilot")
+
+
+@dataclass(frozen=True)
+class GitRepositorySpec:
+    """A validated GitRepository spec, typed, with Flux's defaults (timeout 60 s)."""
+
+    url: str
+    secret_ref: str | None
+    timeout: float
+    ref: dict[str, str] | None
+    suspend: bool
+
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any]) -> GitRepositorySpec:
+        timeout = spec.get("timeout")
+        return cls(
+            url=spec["url"],
+            secret_ref=(spec.get("secretRef") or {}).get("name"),
+            timeout=parse_duration(timeout, allow_hours=False) if timeout else DEFAULT_TIMEOUT,
+            ref=spec.get("ref") or None,
+            suspend=bool(spec.get("suspend")),
+        )

@@ -6,9 +6,11 @@ engine itself, so ``validate``/``apply`` report exactly the error the reconciler
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from tagpilot.api.validation import DNS1123_LABEL, DNS1123_SUBDOMAIN, Checker
+from tagpilot.golang.duration import parse_duration
 from tagpilot.policy.errors import InvalidPolicyError
 from tagpilot.policy.factory import build_policer
 from tagpilot.policy.filter import build_filter
@@ -78,3 +80,31 @@ def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
             "spec.interval is only accepted when spec.digestReflectionPolicy is 'Always'",
         )
     check.boolean(spec, "suspend", path)
+
+
+@dataclass(frozen=True)
+class ImagePolicySpec:
+    """A validated ImagePolicy spec, typed. ``policy`` and ``filter_tags`` stay mappings: the
+    policy engine compiles them (:func:`~tagpilot.policy.factory.build_policer`)."""
+
+    repository_name: str
+    repository_namespace: str | None
+    policy: dict[str, Any] | None
+    filter_tags: dict[str, Any] | None
+    digest_reflection_policy: str
+    interval: float | None
+    suspend: bool
+
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any]) -> ImagePolicySpec:
+        ref = spec.get("imageRepositoryRef") or {}
+        interval = spec.get("interval")
+        return cls(
+            repository_name=ref.get("name", ""),
+            repository_namespace=ref.get("namespace") or None,
+            policy=spec.get("policy"),
+            filter_tags=spec.get("filterTags"),
+            digest_reflection_policy=spec.get("digestReflectionPolicy") or "Never",
+            interval=parse_duration(interval) if interval else None,
+            suspend=bool(spec.get("suspend")),
+        )

@@ -6,10 +6,12 @@ as a condition on the object (``GitOperationFailed`` or Stalled ``RemovedTemplat
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from tagpilot.api.gitrepository import validate_ref
 from tagpilot.api.validation import DNS1123_LABEL, DNS1123_SUBDOMAIN, Checker
+from tagpilot.golang.duration import parse_duration
 
 SPEC_FIELDS = ("sourceRef", "git", "interval", "policySelector", "update", "suspend")
 
@@ -101,3 +103,56 @@ def _validate_selector(value: Any, check: Checker, path: str) -> None:
             check.fail(f"{where}.values", f"must be non-empty for operator {op}")
         if op in ("Exists", "DoesNotExist") and values:
             check.fail(f"{where}.values", f"must be empty for operator {op}")
+
+
+@dataclass(frozen=True)
+class ImageUpdateAutomationSpec:
+    """A validated ImageUpdateAutomation spec, typed (``from_dict`` of what :func:`validate_spec`
+    accepted; absent optional fields are ``None`` or Flux's defaults)."""
+
+    source_kind: str
+    source_name: str
+    source_namespace: str | None
+    interval: float
+    checkout_ref: dict[str, str] | None
+    author_name: str
+    author_email: str
+    signing_key_secret: str | None
+    message_template: str | None
+    message_template_values: dict[str, str] | None
+    push_branch: str | None
+    push_refspec: str | None
+    push_options: dict[str, str] | None
+    policy_selector: dict[str, Any] | None
+    update_path: str
+    update_strategy: str | None  # None: no ``update`` (v1beta2 then has no strategy)
+    suspend: bool
+
+    @classmethod
+    def from_dict(cls, spec: dict[str, Any]) -> ImageUpdateAutomationSpec:
+        source = spec.get("sourceRef") or {}
+        git = spec.get("git") or {}
+        commit = git.get("commit") or {}
+        author = commit.get("author") or {}
+        push = git.get("push") or {}
+        update = spec.get("update")
+        return cls(
+            source_kind=source.get("kind", "GitRepository"),
+            source_name=source.get("name", ""),
+            source_namespace=source.get("namespace") or None,
+            interval=parse_duration(spec["interval"]),
+            checkout_ref=(git.get("checkout") or {}).get("ref") or None,
+            author_name=author.get("name", ""),
+            author_email=author["email"],
+            signing_key_secret=((commit.get("signingKey") or {}).get("secretRef") or {}).get("name")
+            or None,
+            message_template=commit.get("messageTemplate"),
+            message_template_values=commit.get("messageTemplateValues"),
+            push_branch=push.get("branch") or None,
+            push_refspec=push.get("refspec") or None,
+            push_options=push.get("options"),
+            policy_selector=spec.get("policySelector"),
+            update_path=(update or {}).get("path") or "",
+            update_strategy=None if update is None else update.get("strategy", "Setters"),
+            suspend=bool(spec.get("suspend")),
+        )

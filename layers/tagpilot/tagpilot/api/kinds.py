@@ -122,11 +122,3 @@ def lookup(api_version: str, kind: str) -> KindInfo | None:
     if info is None or api_version not in info.api_versions():
         return None
     return info
-
-
-def from_words(words: list[str]) -> KindInfo | None:
-    """Resolve CLI words (``image repository``, ``receiver``) to a kind."""
-    for info in KINDS:
-        if list(info.names) == words:
-            return info
-    return None

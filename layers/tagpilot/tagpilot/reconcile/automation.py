@@ -17,6 +17,7 @@ from typing import Any
 
 from tagpilot.api import conditions
 from tagpilot.api.conditions import now_rfc3339
+from tagpilot.api.imageupdateautomation import ImageUpdateAutomationSpec
 from tagpilot.api.resource import Resource
 from tagpilot.golang.duration import parse_duration
 from tagpilot.reconcile import events, pullrequest, windows
@@ -84,8 +85,9 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     lease = None
     try:
         _check_spec(automation)
+        spec = ImageUpdateAutomationSpec.from_dict(automation.spec)
         policies = observed_policies(app, automation)
-        config = git_config(app, automation)
+        config = git_config(app, automation, spec)
         pr_mode = pullrequest.mode_for(automation, config, policies)
         lease = f"git:{config.url}#{config.push_branch}"
         if not app.leases.acquire(lease, owner, LEASE_SECONDS):
@@ -95,7 +97,7 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
                 automation, automation.status, next_due_at=app.clock() + LEASE_RETRY_SECONDS
             )
             return out
-        result = run_automation(app, config, automation, policies, status)
+        result = run_automation(app, config, automation, spec, policies, status)
         if pr_mode is not None:
             result.summary += "; " + pullrequest.finish(
                 app, automation, pr_mode, config, policies, status
@@ -190,14 +192,11 @@ def run_automation(
     app: App,
     config: GitConfig,
     automation: Resource,
+    spec: ImageUpdateAutomationSpec,
     policies: dict[str, dict[str, str]],
     status: dict[str, Any],
 ) -> RunResult:
     """Clone, apply the setters under ``update.path``, commit and push (Flux 4.3)."""
-    spec = automation.spec
-    git = spec.get("git") or {}
-    commit = git.get("commit") or {}
-    push = git.get("push") or {}
     secret = (
         secret_bytes(app, config.secret_ns, config.secret_name, "GitRepository secretRef")
         if config.secret_name
@@ -209,7 +208,7 @@ def run_automation(
     sync_needed = (
         policies != (status.get("observedPolicies") or {})
         or config.push_branch != config.checkout_branch
-        or bool(push.get("refspec"))
+        or bool(spec.push_refspec)
     )
     observed = status.get("observedSourceRevision")
     if not sync_needed and observed:
@@ -223,8 +222,7 @@ def run_automation(
         for name, ref in policies.items()
     }
     setters = setters_for_policies(automation.namespace, refs)
-    signer = _signer(app, automation)
-    author = commit.get("author") or {}
+    signer = _signer(app, automation.namespace, spec)
     started = time.perf_counter()
 
     def edit(files: Any) -> Any:
@@ -235,11 +233,11 @@ def run_automation(
     def message_for(edited: Any) -> str:
         rendered["result"] = edited.outcome.result
         rendered["message"] = render_commit_message(
-            commit.get("messageTemplate"),
+            spec.message_template,
             namespace=automation.namespace,
             name=automation.name,
             result=edited.outcome.result,
-            values=commit.get("messageTemplateValues"),
+            values=spec.message_template_values,
             api_version=automation.api_version,
             policies=refs,
         )
@@ -249,13 +247,13 @@ def run_automation(
         remote,
         config.checkout_branch,
         config.push_branch if config.push_branch != config.checkout_branch else None,
-        (spec.get("update") or {}).get("path") or "",
+        spec.update_path,
         edit,
-        Signature(author.get("name", ""), author["email"]),
+        Signature(spec.author_name, spec.author_email),
         message_for,
         signer=signer,
-        refspec=push.get("refspec"),
-        options=push.get("options"),
+        refspec=spec.push_refspec,
+        options=spec.push_options,
         accept=is_candidate_name,
     )
     seconds = time.perf_counter() - started
@@ -265,8 +263,8 @@ def run_automation(
         )
     sha = result.commit_id.decode()
     summary = f"pushed commit '{sha[:7]}' to branch '{result.pushed_branch}'"
-    if push.get("refspec"):
-        summary += f" and refspecs '{push['refspec']}'"
+    if spec.push_refspec:
+        summary += f" and refspecs '{spec.push_refspec}'"
     return RunResult(
         sha,
         result.source_revision,
@@ -277,16 +275,13 @@ def run_automation(
     )
 
 
-def _signer(app: App, automation: Resource) -> OpenPGPSigner | None:
-    signing = ((automation.spec.get("git") or {}).get("commit") or {}).get("signingKey") or {}
-    name = (signing.get("secretRef") or {}).get("name")
+def _signer(app: App, namespace: str, spec: ImageUpdateAutomationSpec) -> OpenPGPSigner | None:
+    name = spec.signing_key_secret
     if not name:
         return None
-    data = secret_bytes(app, automation.namespace, name, "signingKey")
+    data = secret_bytes(app, namespace, name, "signingKey")
     if "git.asc" not in data:
-        raise GitConfigError(
-            f"signingKey: secret '{automation.namespace}/{name}' has no 'git.asc' key"
-        )
+        raise GitConfigError(f"signingKey: secret '{namespace}/{name}' has no 'git.asc' key")
     return OpenPGPSigner.from_armored(data["git.asc"], data.get("passphrase"))
 
 

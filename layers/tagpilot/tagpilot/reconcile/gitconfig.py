@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tagpilot.api.gitrepository import GitRepositorySpec
+from tagpilot.api.imageupdateautomation import ImageUpdateAutomationSpec
 from tagpilot.api.resource import Resource
 from tagpilot.errors import TagpilotError
-from tagpilot.golang.duration import parse_duration
 from tagpilot.reconcile.app import App
 from tagpilot.store.errors import SecretNotFoundError
-
-DEFAULT_TIMEOUT = 60.0
 
 
 class GitConfigError(TagpilotError):
@@ -43,21 +42,20 @@ class GitConfig:
     timeout: float
 
 
-def git_config(app: App, automation: Resource) -> GitConfig:
+def git_config(app: App, automation: Resource, spec: ImageUpdateAutomationSpec) -> GitConfig:
     """Resolve the GitRepository, checkout and push branches (Flux's rules, section 4.1)."""
-    source = automation.spec.get("sourceRef") or {}
-    if source.get("kind", "GitRepository") != "GitRepository":
+    if spec.source_kind != "GitRepository":
         raise StalledError(
-            "InvalidSourceConfiguration", f"source kind '{source.get('kind')}' not supported"
+            "InvalidSourceConfiguration", f"source kind '{spec.source_kind}' not supported"
         )
-    ns = source.get("namespace") or automation.namespace
-    repo = app.objects.get("GitRepository", ns, source.get("name", ""))
+    ns = spec.source_namespace or automation.namespace
+    repo = app.objects.get("GitRepository", ns, spec.source_name)
     if repo is None:
-        raise GitConfigError(f"failed to get GitRepository '{ns}/{source.get('name')}': not found")
-    git = automation.spec.get("git") or {}
-    ref = ((git.get("checkout") or {}).get("ref")) or repo.spec.get("ref") or {"branch": "master"}
+        raise GitConfigError(f"failed to get GitRepository '{ns}/{spec.source_name}': not found")
+    source = GitRepositorySpec.from_dict(repo.spec)
+    ref = spec.checkout_ref or source.ref or {"branch": "master"}
     checkout = ref.get("branch")
-    push_branch = (git.get("push") or {}).get("branch") or checkout
+    push_branch = spec.push_branch or checkout
     if not push_branch:
         raise GitConfigError(
             "push spec not provided, and cannot be inferred from "
@@ -65,16 +63,11 @@ def git_config(app: App, automation: Resource) -> GitConfig:
         )
     if not checkout:
         raise GitConfigError("tagpilot checks out branches only: set spec.git.checkout.ref.branch")
-    timeout = (
-        parse_duration(repo.spec["timeout"], allow_hours=False)
-        if repo.spec.get("timeout")
-        else DEFAULT_TIMEOUT
-    )
     return GitConfig(
-        url=repo.spec["url"],
+        url=source.url,
         checkout_branch=checkout,
         push_branch=push_branch,
         secret_ns=ns,
-        secret_name=(repo.spec.get("secretRef") or {}).get("name"),
-        timeout=timeout,
+        secret_name=source.secret_ref,
+        timeout=source.timeout,
     )

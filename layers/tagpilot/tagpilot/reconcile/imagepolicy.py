@@ -12,9 +12,9 @@ from typing import Any
 
 from tagpilot.api import conditions
 from tagpilot.api.extensions import ExtensionError
+from tagpilot.api.imagepolicy import ImagePolicySpec
 from tagpilot.api.imagerepository import ImageRepositorySpec
 from tagpilot.api.resource import Resource
-from tagpilot.golang.duration import parse_duration
 from tagpilot.policy.errors import InvalidPolicyError, NoCandidateError, NoTagsError
 from tagpilot.policy.factory import build_policer
 from tagpilot.policy.filter import build_filter
@@ -98,21 +98,20 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
 def _select(
     app: App, policy: Resource, previous: dict[str, Any] | None, notes: selection.Notes
 ) -> dict[str, Any]:
-    spec = policy.spec
+    spec = ImagePolicySpec.from_dict(policy.spec)
     try:
-        build_policer(spec.get("policy"))
-        build_filter(spec.get("filterTags"))
+        build_policer(spec.policy)
+        build_filter(spec.filter_tags)
     except InvalidPolicyError as exc:
         raise _Stop(INVALID_POLICY, exc.condition_message, stalled=True) from exc
-    repo_ref = spec.get("imageRepositoryRef") or {}
-    repo_ns = repo_ref.get("namespace") or policy.namespace
-    repo = app.objects.get("ImageRepository", repo_ns, repo_ref.get("name", ""))
+    repo_ns = spec.repository_namespace or policy.namespace
+    repo = app.objects.get("ImageRepository", repo_ns, spec.repository_name)
     if repo is None:
         raise _Stop(
             conditions.DEPENDENCY_NOT_READY,
             "failed to get the referred ImageRepository: referenced ImageRepository does "
             "not exist: ImageRepository.image.toolkit.fluxcd.io "
-            f'"{repo_ref.get("name")}" not found',
+            f'"{spec.repository_name}" not found',
         )
     try:
         check_access(app.objects, repo, policy.namespace)
@@ -161,7 +160,7 @@ def _digest(
     tag: str,
     previous: dict[str, Any] | None,
 ) -> str:
-    mode = policy.spec.get("digestReflectionPolicy") or "Never"
+    mode = ImagePolicySpec.from_dict(policy.spec).digest_reflection_policy
     if mode == "Never":
         return ""
     if (
@@ -183,10 +182,11 @@ def _digest(
 
 
 def _next_due(app: App, policy: Resource) -> float | None:
-    if policy.spec.get("digestReflectionPolicy") != "Always":
+    spec = ImagePolicySpec.from_dict(policy.spec)
+    if spec.digest_reflection_policy != "Always":
         return None
-    interval = policy.spec.get("interval")
-    return float(app.clock()) + (parse_duration(interval) if interval else DEFAULT_DIGEST_INTERVAL)
+    interval = DEFAULT_DIGEST_INTERVAL if spec.interval is None else spec.interval
+    return float(app.clock()) + interval
 
 
 def _automations(app: App, namespace: str) -> list[Any]:

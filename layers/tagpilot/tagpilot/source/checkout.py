@@ -10,6 +10,7 @@ from dulwich.objects import Blob, Commit, ObjectID, Tree
 from dulwich.refs import Ref
 from dulwich.repo import MemoryRepo, Repo
 
+from tagpilot.golang.filepath import Kind, walk
 from tagpilot.source.errors import PathNotFoundError
 from tagpilot.source.paths import clean_path
 
@@ -78,8 +79,9 @@ class Checkout:
         ------
         tuple[str, bytes]
             The path relative to ``path`` (the base name when ``path`` is a file) and the blob
-            content. Symbolic links (mode 120000) and submodules (160000) are skipped: they have
-            no content to update in this repository.
+            content, walked by :func:`tagpilot.golang.filepath.walk` (the walker and symlink
+            rule ``tagpilot update`` uses too): symbolic links (mode 120000) and submodules
+            (160000) are skipped.
 
         Raises
         ------
@@ -146,18 +148,22 @@ class Checkout:
     def _walk(
         self, tree_id: bytes, prefix: str, accept: Callable[[str], bool]
     ) -> Iterator[tuple[str, bytes]]:
+        for rel, sha in walk(self._list_tree, tree_id, accept, prefix):
+            yield rel, self._blob(sha)
+
+    def _list_tree(self, tree_id: bytes) -> Iterator[tuple[bytes, Kind, bytes]]:
         tree = self.repo[tree_id]
         assert isinstance(tree, Tree)
-        # Git orders a directory "a" as "a/", after "a.yaml"; filepath.Walk sorts plain names.
-        for entry in sorted(tree.iteritems(), key=lambda e: e.path):
-            name = entry.path.decode("utf-8", "surrogateescape")
-            rel = f"{prefix}{name}"
+        for entry in tree.iteritems():
             if stat.S_ISDIR(entry.mode):
-                yield from self._walk(entry.sha, rel + "/", accept)
-            elif entry.mode in (SYMLINK_MODE, GITLINK_MODE):
-                continue
-            elif accept(name):
-                yield rel, self._blob(entry.sha)
+                kind = Kind.DIR
+            elif entry.mode == SYMLINK_MODE:
+                kind = Kind.SYMLINK
+            elif entry.mode == GITLINK_MODE:
+                kind = Kind.OTHER
+            else:
+                kind = Kind.FILE
+            yield entry.path, kind, bytes(entry.sha)
 
     def _blob(self, sha: bytes) -> bytes:
         blob = self.repo[sha]

@@ -1,9 +1,9 @@
 """Which files of a local checkout the setters look at (IAC ``ScreeningLocalReader``).
 
-``filepath.Walk`` semantics: depth-first, entries of each directory in byte order of their
-names, symlinked directories not followed, dot-directories walked, symlinked files read
-through the link, dangling links skipped. tagpilot additionally skips a symlink whose target
-lies outside the checkout, so a repository cannot make the automation read host files.
+The walk is :func:`tagpilot.golang.filepath.walk`, the one the automation uses on Git trees:
+depth-first, entries of each directory in byte order of their names, dot-directories walked,
+symbolic links never followed (to files or directories). ``spec.update.path`` itself is joined
+like Go's ``securejoin`` (:func:`secure_join`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+from tagpilot.golang.filepath import Kind, walk
 from tagpilot.update.errors import UpdatePathError
 
 _MAX_SYMLINKS = 255  # filepath-securejoin's maxSymlinkLimit
@@ -87,10 +88,6 @@ def secure_join(root: Path, unsafe_path: str, *, must_exist: bool = True) -> Pat
     return joined
 
 
-def _inside(path: str, root_real: str) -> bool:
-    return path == root_real or path.startswith(root_real.rstrip(os.sep) + os.sep)
-
-
 def iter_local_files(root: Path, update_path: str) -> Iterator[tuple[str, Path]]:
     """Candidate files under ``update_path`` in walk order.
 
@@ -113,28 +110,22 @@ def iter_local_files(root: Path, update_path: str) -> Iterator[tuple[str, Path]]
         When ``update_path`` does not exist.
     """
     base = secure_join(root, update_path)
-    root_real = os.path.realpath(root)
     if base.is_dir():
-        yield from _walk_dir(base, "", root_real)
-    else:
-        yield from _candidate(base, base.name, root_real)
+        yield from walk(_list_dir, base, is_candidate_name)
+    elif is_candidate_name(base.name):
+        yield base.name, base
 
 
-def _walk_dir(directory: Path, rel: str, root_real: str) -> Iterator[tuple[str, Path]]:
-    for name in sorted(os.listdir(directory), key=os.fsencode):
+def _list_dir(directory: Path) -> Iterator[tuple[bytes, Kind, Path]]:
+    for name in os.listdir(directory):
         path = directory / name
-        rel_path = f"{rel}{name}"
-        if stat.S_ISDIR(os.lstat(path).st_mode):
-            yield from _walk_dir(path, rel_path + "/", root_real)
+        mode = os.lstat(path).st_mode
+        if stat.S_ISDIR(mode):
+            kind = Kind.DIR
+        elif stat.S_ISREG(mode):
+            kind = Kind.FILE
+        elif stat.S_ISLNK(mode):
+            kind = Kind.SYMLINK
         else:
-            yield from _candidate(path, rel_path, root_real)
-
-
-def _candidate(path: Path, rel: str, root_real: str) -> Iterator[tuple[str, Path]]:
-    if not is_candidate_name(path.name):
-        return
-    if path.is_symlink():
-        target = os.path.realpath(path)
-        if not (os.path.isfile(target) and _inside(target, root_real)):
-            return  # dangling, a directory, or outside the checkout
-    yield rel, path
+            kind = Kind.OTHER
+        yield os.fsencode(name), kind, path

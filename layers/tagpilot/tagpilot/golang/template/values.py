@@ -143,12 +143,3 @@ def sort_key(value: object) -> tuple[Any, ...]:
 def sorted_items(mapping: Mapping[Any, Any]) -> list[tuple[Any, Any]]:
     """Map entries in Go's sorted key order."""
     return sorted(mapping.items(), key=lambda kv: sort_key(kv[0]))
-
-
-def go_len(value: object) -> int:
-    """Go's ``len``: strings count UTF-8 bytes."""
-    if isinstance(value, str):
-        return len(value.encode())
-    if isinstance(value, list | tuple | dict):
-        return len(value)
-    raise TypeError(type_name(value))

@@ -1,0 +1,95 @@
+"""Typed specs parsed from validated manifests: Flux's defaults, absent fields, durations."""
+
+from __future__ import annotations
+
+import pytest
+from tagpilot.api.gitrepository import GitRepositorySpec
+from tagpilot.api.imagepolicy import ImagePolicySpec
+from tagpilot.api.imageupdateautomation import ImageUpdateAutomationSpec
+
+pytestmark = pytest.mark.unit
+
+
+def test_git_repository_defaults_and_values() -> None:
+    minimal = GitRepositorySpec.from_dict(
+        {"url": "https://git.example.com/fleet", "interval": "1m"}
+    )
+    assert minimal == GitRepositorySpec("https://git.example.com/fleet", None, 60.0, None, False)
+    full = GitRepositorySpec.from_dict(
+        {
+            "url": "ssh://git@example.com/fleet",
+            "interval": "1m",
+            "timeout": "90s",
+            "secretRef": {"name": "deploy-key"},
+            "ref": {"branch": "main"},
+            "suspend": True,
+        }
+    )
+    assert (full.secret_ref, full.timeout, full.ref, full.suspend) == (
+        "deploy-key",
+        90.0,
+        {"branch": "main"},
+        True,
+    )
+
+
+def test_image_policy_defaults_and_values() -> None:
+    spec = ImagePolicySpec.from_dict(
+        {"imageRepositoryRef": {"name": "app"}, "policy": {"semver": {"range": "1.x"}}}
+    )
+    assert spec.repository_name == "app"
+    assert spec.repository_namespace is None
+    assert spec.digest_reflection_policy == "Never"
+    assert spec.interval is None
+    assert spec.filter_tags is None
+    always = ImagePolicySpec.from_dict(
+        {
+            "imageRepositoryRef": {"name": "app", "namespace": "shared"},
+            "policy": {"alphabetical": {}},
+            "filterTags": {"pattern": "^v", "extract": "$0"},
+            "digestReflectionPolicy": "Always",
+            "interval": "1h30m",
+        }
+    )
+    assert always.repository_namespace == "shared"
+    assert always.interval == 5400.0
+    assert always.filter_tags == {"pattern": "^v", "extract": "$0"}
+
+
+def test_image_update_automation_defaults_and_values() -> None:
+    base = {
+        "sourceRef": {"name": "fleet"},
+        "interval": "5m",
+        "git": {"commit": {"author": {"email": "bot@example.com"}}},
+    }
+    spec = ImageUpdateAutomationSpec.from_dict(base)
+    assert (spec.source_kind, spec.source_name, spec.source_namespace) == (
+        "GitRepository",
+        "fleet",
+        None,
+    )
+    assert (spec.author_name, spec.author_email, spec.interval) == ("", "bot@example.com", 300.0)
+    assert spec.update_strategy is None and spec.update_path == ""
+    assert spec.checkout_ref is None and spec.push_branch is None
+    full = ImageUpdateAutomationSpec.from_dict(
+        {
+            **base,
+            "update": {"path": "./apps"},
+            "policySelector": {"matchLabels": {"team": "web"}},
+            "git": {
+                "checkout": {"ref": {"branch": "main"}},
+                "commit": {
+                    "author": {"name": "bot", "email": "bot@example.com"},
+                    "signingKey": {"secretRef": {"name": "gpg"}},
+                    "messageTemplate": "{{ .AutomationObject }}",
+                    "messageTemplateValues": {"env": "prod"},
+                },
+                "push": {"branch": "auto", "refspec": "refs/heads/auto:refs/heads/x"},
+            },
+        }
+    )
+    assert full.update_strategy == "Setters" and full.update_path == "./apps"
+    assert full.checkout_ref == {"branch": "main"}
+    assert (full.push_branch, full.push_refspec) == ("auto", "refs/heads/auto:refs/heads/x")
+    assert (full.signing_key_secret, full.message_template_values) == ("gpg", {"env": "prod"})
+    assert full.policy_selector == {"matchLabels": {"team": "web"}}
