@@ -27,6 +27,7 @@ from tagpilot.api.resource import Resource
 from tagpilot.forge.base import ForgeError, Proposal
 from tagpilot.forge.sync import close_landed, sync
 from tagpilot.golang.template import TemplateExecError, TemplateParseError, render
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.gitconfig import GitConfig, StalledError, secret_bytes
 from tagpilot.source.auth import GitAuth
 from tagpilot.source.fetch import fetch_branch
@@ -109,7 +110,7 @@ def _list(annotations: Mapping[str, str], key: str) -> tuple[str, ...]:
 
 
 def publish(
-    app: Any, automation: Resource, mode: Mode, landed: bool, status: dict[str, Any]
+    app: App, automation: Resource, mode: Mode, landed: bool, status: dict[str, Any]
 ) -> str:
     """Open/update (or close, when ``landed``) the pull request; record it in ``status``."""
     gen = automation.generation
@@ -170,7 +171,7 @@ def mode_for(
 
 
 def base_has_change(
-    app: Any, automation: Resource, config: Any, policies: Mapping[str, Any]
+    app: App, automation: Resource, config: Any, policies: Mapping[str, Any]
 ) -> bool:
     """Does the checkout branch already carry every image the policies want (nothing to do)?"""
     refs = {
@@ -196,7 +197,7 @@ def base_has_change(
 
 
 def finish(
-    app: Any,
+    app: App,
     automation: Resource,
     mode: Mode,
     config: GitConfig,

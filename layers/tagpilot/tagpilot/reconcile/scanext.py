@@ -28,6 +28,7 @@ from tagpilot.api.extensions import (
 )
 from tagpilot.api.resource import Resource
 from tagpilot.golang.duration import format_duration
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
 from tagpilot.registry.budget import DEFAULT_BUDGETS
 from tagpilot.registry.ecr import parse_ecr_host
@@ -78,7 +79,7 @@ def _estimate(resource: Resource) -> int:
 
 
 def before_scan(
-    app: Any, resource: Resource, image: ImageName, status: dict[str, Any], out: Outcome
+    app: App, resource: Resource, image: ImageName, status: dict[str, Any], out: Outcome
 ) -> float | None:
     """``None`` to scan now, else the epoch second to scan at (the status says so)."""
     if app.budgets is None:
@@ -114,7 +115,7 @@ def before_scan(
     return float(grant.retry_at)
 
 
-def settle(app: Any, resource: Resource, image: ImageName, out: Outcome) -> None:
+def settle(app: App, resource: Resource, image: ImageName, out: Outcome) -> None:
     """Charge the requests the meter counted beyond the estimate; apply announced limits."""
     if app.meter is None:
         return
@@ -147,7 +148,7 @@ def settle(app: Any, resource: Resource, image: ImageName, out: Outcome) -> None
 
 
 def _refresh(
-    app: Any,
+    app: App,
     image: ImageName,
     auth: Any,
     timeout: float,
@@ -171,7 +172,7 @@ def _refresh(
 
 
 def record_push_times(
-    app: Any,
+    app: App,
     resource: Resource,
     image: ImageName,
     auth: Any,

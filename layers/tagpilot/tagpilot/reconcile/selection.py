@@ -34,6 +34,7 @@ from tagpilot.golang.duration import format_duration
 from tagpilot.policy.errors import NoCandidateError
 from tagpilot.policy.evaluate import Evaluation, Rejection, evaluate
 from tagpilot.policy.extensions import is_downgrade, newest_pushed, soak
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.registryauth import build_registry_auth
 from tagpilot.reconcile.verified import (
     VERIFY_SECRET,
@@ -85,7 +86,7 @@ def _pick(
     return evaluate(spec, tags)
 
 
-def _push_times(app: Any, opts: PolicyOptions, repo: Resource) -> dict[str, float]:
+def _push_times(app: App, opts: PolicyOptions, repo: Resource) -> dict[str, float]:
     if not opts.needs_push_times:
         return {}
     if push_time_source(repo.annotations) is None or app.pushtimes is None:
@@ -122,7 +123,7 @@ def _auth(app: Any, repo: Resource, image: ImageName) -> Any:
 
 
 def select(
-    app: Any,
+    app: App,
     policy: Resource,
     repo: Resource,
     image: ImageName,

@@ -24,6 +24,7 @@ from cronsim import CronSim, CronSimError
 from tagpilot.api import conditions
 from tagpilot.api.extensions import CHANGE_WINDOWS, CHANGE_WINDOWS_TZ, PREFIX, ExtensionError
 from tagpilot.api.resource import Resource
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
 
 WAITING = PREFIX + "Waiting"
@@ -103,7 +104,7 @@ def clear_waiting(status: dict[str, Any]) -> None:
         conditions.delete(status, WAITING)
 
 
-def defer(app: Any, automation: Resource, status: dict[str, Any], out: Outcome) -> Outcome | None:
+def defer(app: App, automation: Resource, status: dict[str, Any], out: Outcome) -> Outcome | None:
     """The automation reconciler's hook: an Outcome when the run must wait, else None."""
     try:
         opening = next_opening(automation.annotations, app.clock())
