@@ -192,3 +192,37 @@ def test_resume_requests_a_reconcile(local_env: str, capsys: pytest.CaptureFixtu
     out, err = capsys.readouterr()
     assert f"✔ ImagePolicy {local_env}/app resumed" in out
     assert "DependencyNotReady" in err
+
+
+def test_get_shows_the_ready_condition_after_a_reconcile(
+    local_env: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["reconcile", "image", "policy", "app", "-n", local_env, "--timeout", "60"])
+    capsys.readouterr()
+    assert main(["get", "image", "policy", "-n", local_env]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[0] == "NAME"
+    assert row.split()[0] == "app"
+    assert "False" in row.split() and "referred ImageRepository" in row
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["get", "image", "repository", "a", "b"], "too many arguments: a b"),
+        (["suspend", "image", "repository"], "image repository: NAME is required"),
+        (["get", "bogus"], "unknown kind 'bogus'"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: tagpilot" in capsys.readouterr().err

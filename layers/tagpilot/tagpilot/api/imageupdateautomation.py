@@ -143,7 +143,7 @@ class ImageUpdateAutomationSpec:
             interval=parse_duration(spec["interval"]),
             checkout_ref=(git.get("checkout") or {}).get("ref") or None,
             author_name=author.get("name", ""),
-            author_email=author["email"],
+            author_email=author.get("email", ""),
             signing_key_secret=((commit.get("signingKey") or {}).get("secretRef") or {}).get("name")
             or None,
             message_template=commit.get("messageTemplate"),
