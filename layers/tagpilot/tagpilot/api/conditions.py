@@ -37,6 +37,11 @@ def get(status: dict[str, Any], ctype: str) -> dict[str, Any] | None:
     return None
 
 
+def is_true(status: dict[str, Any], ctype: str) -> bool:
+    cond = get(status, ctype)
+    return bool(cond and cond.get("status") == "True")
+
+
 def set_condition(
     status: dict[str, Any],
     ctype: str,
