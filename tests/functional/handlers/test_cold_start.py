@@ -77,6 +77,11 @@ def lambda_env(
         "AutomationQueue": sqs.create_queue(
             QueueName=f"automation-{n}.fifo", Attributes={"FifoQueue": "true"}
         )["QueueUrl"],
+        "SourceQueue": sqs.create_queue(QueueName=f"source-{n}")["QueueUrl"],
+        "EventsTable": f"cold-events-{n}",
+        "EventBus": boto3.client("events", region_name="us-east-1")
+        .create_event_bus(Name=f"cold-bus-{n}")["EventBusArn"]
+        .rsplit("/", 1)[-1],
     }
     env = {name: _resolve(value, refs) for name, value in _template_variables().items()}
     env.update(
