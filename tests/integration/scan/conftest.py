@@ -35,6 +35,7 @@ def put_docker_secret(app: Any):
             name,
             "kubernetes.io/dockerconfigjson",
             {".dockerconfigjson": json.dumps(config)},
+            uses=("registry",),
         )
 
     return put

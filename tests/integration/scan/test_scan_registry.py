@@ -134,7 +134,13 @@ def test_tls_with_test_ca_from_cert_secret(app, put_repo) -> None:
         out = imagerepository.reconcile(app, "apps", "untrusted")
         assert (out.ready, out.reason) == ("False", "ReadOperationFailed")
         assert "certificate" in out.message.lower()
-        app.secrets.put("apps", "registry-ca", "Opaque", {"ca.crt": pki.ca.cert_pem.decode()})
+        app.secrets.put(
+            "apps",
+            "registry-ca",
+            "Opaque",
+            {"ca.crt": pki.ca.cert_pem.decode()},
+            uses=("registry",),
+        )
         put_repo(image=f"{server.host}/team/app", certSecretRef={"name": "registry-ca"})
         assert imagerepository.reconcile(app, "apps", "app").ready == "True"
         assert app.tags.get("apps/app").tags == ["2.0.0"]

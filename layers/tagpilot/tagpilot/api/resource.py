@@ -30,6 +30,8 @@ class Resource:
     generation: int = 1
     #: Consecutive failed reconciles (drives the retry backoff); not part of the manifest.
     failures: int = 0
+    #: When the dispatcher will next send it (as stored; ``None`` when not scheduled).
+    next_due_at: float | None = None
 
     @property
     def key(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from tagpilot.api.loader import LoadedDocument
 from tagpilot.reconcile import receiver
 from tagpilot.reconcile.app import App
+from tagpilot.reconcile.secretuses import SECRET_REFERENCES, sync_secret_uses
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 _ORDER = {
@@ -29,7 +30,10 @@ def apply_documents(app: App, docs: Iterable[LoadedDocument]) -> list[str]:
     docs = list(docs)
     _preflight(app, docs)
     lines = []
+    namespaces: set[str] = set()
     for doc in sorted(docs, key=lambda d: _ORDER.get(d.kind, 9)):
+        if doc.namespace and (doc.kind == "Secret" or doc.kind in SECRET_REFERENCES):
+            namespaces.add(doc.namespace)
         if doc.kind == "Secret" and doc.secret is not None:
             action = app.secrets.put(
                 doc.namespace, doc.name, doc.secret["type"], doc.secret["data"]
@@ -50,6 +54,7 @@ def apply_documents(app: App, docs: Iterable[LoadedDocument]) -> list[str]:
             after(app, resource)
         where = f"{resource.namespace}/{resource.name}" if resource.namespace else resource.name
         lines.append(f"{resource.kind}/{where} {outcome.action}")
+    sync_secret_uses(app, namespaces)
     return lines
 
 

@@ -22,7 +22,7 @@ from tagpilot.api.resource import Resource
 from tagpilot.golang.duration import parse_duration
 from tagpilot.reconcile import events, pullrequest, windows
 from tagpilot.reconcile.app import App
-from tagpilot.reconcile.common import Outcome, backoff, handled_request
+from tagpilot.reconcile.common import Outcome, backoff, bounded_timeout, handled_request
 from tagpilot.reconcile.gitconfig import (
     GitConfig,
     GitConfigError,
@@ -203,7 +203,9 @@ def run_automation(
         else {}
     )
     remote = open_remote(
-        config.url, GitAuth.from_secret(secret) if secret else None, config.timeout
+        config.url,
+        GitAuth.from_secret(secret) if secret else None,
+        bounded_timeout(app, config.timeout),
     )
     sync_needed = (
         policies != (status.get("observedPolicies") or {})

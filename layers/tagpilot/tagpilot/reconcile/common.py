@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tagpilot.api.resource import Resource
+from tagpilot.errors import TagpilotError
 
 #: Flux's per-item exponential rate limiter (``--min-retry-delay``/``--max-retry-delay``).
 MIN_RETRY_DELAY = 0.75
@@ -40,3 +41,32 @@ def handled_request(resource: Resource, status: dict[str, Any]) -> None:
     """Record the ``requestedAt`` annotation as handled (``lastHandledReconcileAt``)."""
     if resource.requested_at:
         status["lastHandledReconcileAt"] = resource.requested_at
+
+
+#: Below this many seconds a network operation is not started: the record goes back to its queue.
+MIN_OPERATION_SECONDS = 1.0
+
+
+class OutOfTimeError(TagpilotError):
+    """The invocation has no time left for this record; it fails and is retried from the queue."""
+
+
+def bounded_timeout(app: Any, timeout: float) -> float:
+    """``timeout`` bounded by the time this record may still use in its Lambda invocation.
+
+    A Lambda timeout ends the invocation abruptly (no status write, the whole batch returns to
+    the queue), so every registry and Git deadline is the smaller of the object's own timeout and
+    ``app.time_left()`` (set per record by the handler; absent outside Lambda).
+
+    Raises
+    ------
+    OutOfTimeError
+        Less than :data:`MIN_OPERATION_SECONDS` remain.
+    """
+    time_left = getattr(app, "time_left", None)
+    if time_left is None:
+        return timeout
+    left = float(time_left())
+    if left < MIN_OPERATION_SECONDS:
+        raise OutOfTimeError(f"{left:.1f}s left in this invocation: retried later")
+    return min(timeout, left)

@@ -26,7 +26,7 @@ class StalledError(TagpilotError):
 
 def secret_bytes(app: App, namespace: str, name: str, what: str) -> dict[str, bytes]:
     try:
-        data = app.secrets.get(namespace, name).data
+        data = app.secrets.get(namespace, name, use="git").data
     except SecretNotFoundError as exc:
         raise GitConfigError(f"{what}: secret '{namespace}/{name}' not found") from exc
     return {k: v.encode() for k, v in data.items()}

@@ -21,7 +21,7 @@ from tagpilot.limits import valid_tag
 from tagpilot.policy.tags import stored_order
 from tagpilot.reconcile import events, scanext
 from tagpilot.reconcile.app import App
-from tagpilot.reconcile.common import Outcome, backoff, handled_request
+from tagpilot.reconcile.common import Outcome, backoff, bounded_timeout, handled_request
 from tagpilot.reconcile.registryauth import build_registry_auth
 from tagpilot.registry.errors import (
     AuthConfigError,
@@ -102,7 +102,7 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
         return _finish(app, resource, status, out, next_due=deferred_to, failures=resource.failures)
     try:
         started = time.perf_counter()
-        listed = app.registry.list_tags(image, auth, spec.timeout)
+        listed = app.registry.list_tags(image, auth, bounded_timeout(app, spec.timeout))
         # Tags outside the OCI grammar ("1.0.0\\n", "../x", 129+ characters) are never stored.
         valid = [tag for tag in listed if valid_tag(tag)]
         stored = stored_order(valid, list(spec.exclusion_list))

@@ -17,7 +17,7 @@ def _secret(secrets: Any, namespace: str, name: str | None, field: str) -> dict[
     if not name:
         return None
     try:
-        return dict(secrets.get(namespace, name).data)
+        return dict(secrets.get(namespace, name, use="registry").data)
     except SecretNotFoundError as exc:
         raise AuthConfigError(f"{field}: secret '{namespace}/{name}' not found") from exc
 

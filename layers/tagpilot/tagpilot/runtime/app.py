@@ -15,6 +15,7 @@ from botocore.config import Config
 
 from tagpilot.config import Settings
 from tagpilot.forge.factory import Forges
+from tagpilot.golang.duration import DurationError, parse_duration
 from tagpilot.local.stack import ensure_running
 from tagpilot.receiver.gcr import GcrTokenVerifier, http_key_fetcher
 from tagpilot.reconcile.app import App
@@ -50,25 +51,30 @@ def resolve_local(settings: Settings) -> Settings:
     )
 
 
-def derive_index_attributes(resource: Any) -> dict[str, str | None]:
-    """Index attributes of an object: its canonical image, or what it references."""
+def derive_index_attributes(resource: Any) -> dict[str, Any]:
+    """Attributes derived from the spec: the canonical image or the reference (indexes), and
+    ``interval_s``, the reconcile interval the dispatcher's claim schedules the next run with."""
+    out: dict[str, Any] = {}
+    interval = resource.spec.get("interval")
+    try:
+        out["interval_s"] = parse_duration(interval) if isinstance(interval, str) else None
+    except DurationError:
+        out["interval_s"] = None
     if resource.kind == "ImageRepository":
         try:
-            return {
-                "canonical_image": parse_image_reference(resource.spec.get("image", "")).canonical
-            }
+            out["canonical_image"] = parse_image_reference(resource.spec.get("image", "")).canonical
         except ImageURLInvalidError:
-            return {"canonical_image": None}
+            out["canonical_image"] = None
     if resource.kind == "OCIRepository":  # ECR push events reconcile it like an ImageRepository
         try:
-            return {"canonical_image": parse_oci_url(resource.spec.get("url", "")).canonical}
+            out["canonical_image"] = parse_oci_url(resource.spec.get("url", "")).canonical
         except ImageURLInvalidError:
-            return {"canonical_image": None}
+            out["canonical_image"] = None
     if resource.kind == "ImagePolicy":
         ref = resource.spec.get("imageRepositoryRef") or {}
         ns = ref.get("namespace") or resource.namespace
-        return {"ref": f"ImageRepository#{ns}/{ref.get('name', '')}"}
-    return {}
+        out["ref"] = f"ImageRepository#{ns}/{ref.get('name', '')}"
+    return out
 
 
 def build_app(settings: Settings, *, session: Any = None, create_tables: bool | None = None) -> App:

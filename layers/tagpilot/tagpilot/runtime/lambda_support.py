@@ -8,7 +8,8 @@ invocations reuse them. Tests install their own app with :func:`use_app`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -36,8 +37,58 @@ def use_app(app: App) -> None:
     _APP = app
 
 
-def run_work_record(body: str, metrics: Any, logger: Any) -> None:
+class RecordBudget:
+    """Share an invocation's remaining time between the records of its batch.
+
+    Each record may use an equal share of what is left when it starts (earlier records that
+    finish fast leave more to later ones), minus ``margin`` for its status write, and the batch
+    keeps ``reserve`` for the partial-batch response. So one registry that never answers costs
+    its own record a timeout status, never the batch: the function ends before Lambda kills it.
+    """
+
+    def __init__(
+        self,
+        remaining_ms: Callable[[], int],
+        records: int,
+        *,
+        reserve: float = 3.0,
+        margin: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._remaining_ms = remaining_ms
+        self._unstarted = max(records, 1)
+        self._reserve = reserve
+        self._margin = margin
+        self._clock = clock
+        self._end = clock()
+
+    def start_record(self) -> None:
+        share = (self._remaining_ms() / 1000.0 - self._reserve) / max(self._unstarted, 1)
+        self._unstarted -= 1
+        self._end = self._clock() + share
+
+    def time_left(self) -> float:
+        return self._end - self._margin - self._clock()
+
+
+def begin_batch(context: Any, records: int) -> RecordBudget | None:
+    """Bound this invocation's records by ``context``'s remaining time (``None`` without one)."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    app = current_app()
+    if remaining is None:
+        app.time_left = None
+        return None
+    budget = RecordBudget(remaining, records)
+    app.time_left = budget.time_left
+    return budget
+
+
+def run_work_record(
+    body: str, metrics: Any, logger: Any, budget: RecordBudget | None = None
+) -> None:
     """Handle one queue message (scan or automation worker): reconcile, then log and measure."""
+    if budget is not None:
+        budget.start_record()
     record_outcomes(metrics, logger, runner.run(current_app(), WorkItem.from_body(body)))
 
 

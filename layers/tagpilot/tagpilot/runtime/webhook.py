@@ -56,7 +56,7 @@ def _lookup_receiver(app: App, path: str) -> StoredReceiver | None:
 
 def _read_secret(app: App, namespace: str, name: str) -> dict[str, str] | None:
     try:
-        return dict(app.secrets.get(namespace, name).data)
+        return dict(app.secrets.get(namespace, name, use="receiver").data)
     except SecretNotFoundError:
         return None
 

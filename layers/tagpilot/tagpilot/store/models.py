@@ -116,6 +116,7 @@ def build_models(settings: Settings) -> Models:
         ref = UnicodeAttribute(null=True)
         webhook_path = UnicodeAttribute(null=True)
         failures = NumberAttribute(null=True)
+        interval_s = NumberAttribute(null=True)
         due_index = DueIndex()
         image_index = ImageIndex()
         ref_index = RefIndex()

@@ -23,6 +23,9 @@ from tagpilot.store.models import Models
 SCHEDULED_KINDS = ("ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "OCIRepository")
 #: ``next_due_at`` of an object with no periodic reconcile.
 NEVER = 2**53
+#: How much earlier than asked a claimed ``next_due_at`` may be and still be kept (the
+#: dispatcher's period: a run that starts within a minute of its claim is on schedule).
+SCHEDULE_TOLERANCE = 60.0
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ def _to_resource(item: Any) -> Resource:  # noqa: D103
         status=dict(item.status or {}),
         generation=int(item.generation or 1),
         failures=int(item.failures or 0),
+        next_due_at=None if item.next_due_at is None else float(item.next_due_at),
     )
 
 
@@ -72,8 +76,9 @@ class ObjectStore:
     models:
         Model classes from :func:`tagpilot.store.models.build_models`.
     derive:
-        ``derive(resource) -> dict`` of index attributes (``canonical_image``, ``ref``) for a
-        resource; injected so the store does not depend on registry name parsing.
+        ``derive(resource) -> dict`` of derived attributes (``canonical_image``, ``ref``,
+        ``interval_s``) for a resource; injected so the store does not depend on registry name
+        or duration parsing.
     clock:
         Seconds since the epoch; injected for tests.
     """
@@ -81,7 +86,7 @@ class ObjectStore:
     def __init__(
         self,
         models: Models,
-        derive: Callable[[Resource], dict[str, str | None]] | None = None,
+        derive: Callable[[Resource], dict[str, Any]] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._model = models.objects
@@ -263,11 +268,17 @@ class ObjectStore:
     # -- writes by reconcilers ---------------------------------------------------------
     @_wrap("claim object")
     def claim(self, kind: str, key: str, *, now: float, hold_seconds: float) -> bool:
-        """Push ``next_due_at`` forward if it is still due, so one dispatcher sends it once."""
+        """Schedule the next run if the object is still due, so one dispatcher sends it once.
+
+        ``next_due_at`` moves to ``now`` plus the object's interval (``hold_seconds`` for objects
+        without one). That is the one index-key write of a regular cycle: a worker whose run
+        ends on schedule keeps it (see :meth:`write_status`), so an unchanged rescan rewrites
+        no index key.
+        """
         m = self._model
         try:
             m(kind, key).update(
-                actions=[m.next_due_at.set(now + hold_seconds)],
+                actions=[m.next_due_at.set((m.interval_s | hold_seconds) + now)],
                 condition=(m.next_due_at <= now) & m.due_shard.exists(),
             )
         except UpdateError as exc:
@@ -289,6 +300,9 @@ class ObjectStore:
 
         If the object was made due again while it was being reconciled (a spec change or a
         reconcile request sets ``next_due_at`` to 0), that request wins and is not overwritten.
+        A run that ends on schedule keeps the ``next_due_at`` its claim set (at most
+        :data:`SCHEDULE_TOLERANCE` seconds earlier than asked): rewriting it would cost the
+        due index a delete and a put on every scan.
         """
         m = self._model
         base = [m.status.set(status)]
@@ -297,7 +311,14 @@ class ObjectStore:
                 getattr(m, attr).set(value) if value is not None else getattr(m, attr).remove()
             )
         item = m(resource.kind, resource.key)
-        if not resource.suspended and resource.kind in SCHEDULED_KINDS:
+        stored = resource.next_due_at
+        on_schedule = (
+            next_due_at is not None
+            and stored is not None
+            and 0 < stored <= next_due_at
+            and next_due_at - stored <= SCHEDULE_TOLERANCE
+        )
+        if not resource.suspended and resource.kind in SCHEDULED_KINDS and not on_schedule:
             when = next_due_at if next_due_at is not None else NEVER
             try:
                 item.update(

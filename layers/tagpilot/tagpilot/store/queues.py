@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -69,7 +70,11 @@ class SqsQueue:
             entry: dict[str, Any] = {"Id": str(n), "MessageBody": item.body()}
             if self._fifo:
                 entry["MessageGroupId"] = item.group or f"{item.namespace}/{item.name}"
-                entry["MessageDeduplicationId"] = (item.dedup or item.body())[:128]
+                # A fresh id per request: SQS remembers an id for 5 minutes even after the
+                # message was deleted, so an id derived from the body would silently drop a
+                # second, distinct request for the same object within that window. The SDK's own
+                # retries resend this same entry, so they are still deduplicated.
+                entry["MessageDeduplicationId"] = item.dedup or uuid.uuid4().hex
             batch.append(entry)
             if len(batch) == 10:
                 self._flush(batch)

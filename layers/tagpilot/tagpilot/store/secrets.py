@@ -1,7 +1,12 @@
 """Kubernetes Secrets kept in AWS Secrets Manager, by reference.
 
 Naming scheme: ``<prefix><namespace>/<name>`` (prefix ``tagpilot/<stage>/``), e.g.
-``tagpilot/dev/flux-system/regcred``. The secret string is JSON
+``tagpilot/dev/flux-system/regcred``, is the Secret as applied (read by the CLI only). Each use
+gets its own copy, ``<prefix>_<use>/<namespace>/<name>`` with use ``registry`` (ImageRepository
+references), ``git`` (GitRepository and signing-key references) or ``receiver`` (Receiver tokens),
+so that each function's role can read only the prefix of its use: the public webhook function
+reads Receiver tokens and nothing else. The leading ``_`` cannot start a Kubernetes namespace, so a
+use prefix never collides with a namespace. The secret string is JSON
 ``{"type": "<kubernetes secret type>", "data": {"<key>": "<value>"}}``. Values are never logged
 or printed; errors name the secret, never its content.
 """
@@ -17,6 +22,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tagpilot.store.errors import SecretNotFoundError, StoreError
+
+#: The uses a Secret can be copied for; each is one IAM prefix (see template.yaml).
+USES = ("registry", "git", "receiver")
 
 
 @dataclass(frozen=True)
@@ -49,13 +57,46 @@ class SecretStore:
         self._ttl = cache_seconds
         self._clock = clock
 
-    def secret_id(self, namespace: str, name: str) -> str:
-        return f"{self._prefix}{namespace}/{name}"
+    def secret_id(self, namespace: str, name: str, use: str | None = None) -> str:
+        if use is None:
+            return f"{self._prefix}{namespace}/{name}"
+        if use not in USES:
+            raise ValueError(f"unknown secret use {use!r}")
+        return f"{self._prefix}_{use}/{namespace}/{name}"
 
-    def put(self, namespace: str, name: str, secret_type: str, data: dict[str, str]) -> str:
-        """Create or update; returns ``created``, ``configured`` or ``unchanged``."""
-        sid = self.secret_id(namespace, name)
+    def put(
+        self,
+        namespace: str,
+        name: str,
+        secret_type: str,
+        data: dict[str, str],
+        uses: tuple[str, ...] = (),
+    ) -> str:
+        """Create or update the Secret (and its copies for ``uses``).
+
+        Returns ``created``, ``configured`` or ``unchanged`` for the Secret itself.
+        """
         body = json.dumps({"type": secret_type, "data": data}, sort_keys=True)
+        action = self._write(self.secret_id(namespace, name), body)
+        for use in uses:
+            self._write(self.secret_id(namespace, name, use), body)
+        return action
+
+    def put_use(self, namespace: str, name: str, use: str) -> str | None:
+        """Copy the applied Secret to its ``use`` prefix; ``None`` if there is no such Secret."""
+        try:
+            raw = self._client.get_secret_value(SecretId=self.secret_id(namespace, name))
+        except ClientError as exc:
+            if _code(exc) == "ResourceNotFoundException":
+                return None
+            raise StoreError(f"read secret {namespace}/{name} failed: {_code(exc)}") from exc
+        except BotoCoreError as exc:
+            raise StoreError(
+                f"read secret {namespace}/{name} failed: {type(exc).__name__}"
+            ) from exc
+        return self._write(self.secret_id(namespace, name, use), raw["SecretString"])
+
+    def _write(self, sid: str, body: str) -> str:
         self._cache.pop(sid, None)
         try:
             current = self._client.get_secret_value(SecretId=sid)["SecretString"]
@@ -78,8 +119,9 @@ class SecretStore:
         except (ClientError, BotoCoreError) as exc:
             raise StoreError(f"write secret {sid} failed: {_code(exc)}") from exc
 
-    def get(self, namespace: str, name: str) -> SecretData:
-        sid = self.secret_id(namespace, name)
+    def get(self, namespace: str, name: str, use: str | None = None) -> SecretData:
+        """Read the Secret's copy for ``use`` (``None``: the Secret as applied, CLI only)."""
+        sid = self.secret_id(namespace, name, use)
         cached = self._cache.get(sid)
         if cached and self._clock() - cached[0] < self._ttl:
             return cached[1]
@@ -104,7 +146,15 @@ class SecretStore:
         return value
 
     def delete(self, namespace: str, name: str) -> bool:
-        sid = self.secret_id(namespace, name)
+        """Delete the Secret and every copy of it; ``False`` if the Secret did not exist."""
+        for use in USES:
+            self.delete_use(namespace, name, use)
+        return self._delete(self.secret_id(namespace, name))
+
+    def delete_use(self, namespace: str, name: str, use: str) -> bool:
+        return self._delete(self.secret_id(namespace, name, use))
+
+    def _delete(self, sid: str) -> bool:
         self._cache.pop(sid, None)
         try:
             self._client.delete_secret(SecretId=sid, ForceDeleteWithoutRecovery=True)
@@ -114,8 +164,12 @@ class SecretStore:
             raise StoreError(f"delete secret {sid} failed: {_code(exc)}") from exc
         return True
 
-    def list_names(self, namespace: str | None = None) -> list[tuple[str, str]]:
-        prefix = self._prefix + (f"{namespace}/" if namespace else "")
+    def list_names(
+        self, namespace: str | None = None, use: str | None = None
+    ) -> list[tuple[str, str]]:
+        """``(namespace, name)`` of the applied Secrets, or of the copies for ``use``."""
+        base = self._prefix if use is None else f"{self._prefix}_{use}/"
+        prefix = base + (f"{namespace}/" if namespace else "")
         out: list[tuple[str, str]] = []
         try:
             pages = self._client.get_paginator("list_secrets").paginate(
@@ -123,8 +177,8 @@ class SecretStore:
             )
             for page in pages:
                 for entry in page.get("SecretList", []):
-                    rest = entry["Name"][len(self._prefix) :]
-                    if entry["Name"].startswith(prefix) and "/" in rest:
+                    rest = entry["Name"][len(base) :]
+                    if entry["Name"].startswith(prefix) and "/" in rest and rest[0] != "_":
                         ns, name = rest.split("/", 1)
                         out.append((ns, name))
         except (ClientError, BotoCoreError) as exc:
