@@ -1,0 +1,62 @@
+"""Registry and Git deadlines bounded by the Lambda invocation's remaining time."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from tagpilot.reconcile.common import OutOfTimeError, bounded_timeout
+from tagpilot.runtime.lambda_support import RecordBudget
+
+pytestmark = pytest.mark.unit
+
+
+class FakeInvocation:
+    """A Lambda context's clock: ``remaining_ms`` shrinks as ``now`` advances."""
+
+    def __init__(self, timeout: float) -> None:
+        self.now = 0.0
+        self.timeout = timeout
+
+    def remaining_ms(self) -> int:
+        return int((self.timeout - self.now) * 1000)
+
+    def clock(self) -> float:
+        return self.now
+
+
+def test_each_record_gets_an_equal_share_of_what_is_left() -> None:
+    inv = FakeInvocation(120.0)
+    budget = RecordBudget(inv.remaining_ms, 10, reserve=3.0, margin=2.0, clock=inv.clock)
+    budget.start_record()
+    assert budget.time_left() == pytest.approx(11.7 - 2.0)
+
+
+def test_a_hung_record_leaves_time_for_the_rest_of_the_batch() -> None:
+    inv = FakeInvocation(120.0)
+    budget = RecordBudget(inv.remaining_ms, 10, reserve=3.0, margin=2.0, clock=inv.clock)
+    for _ in range(10):
+        budget.start_record()
+        inv.now += budget.time_left() + 2.0  # every record uses its whole share (a hung peer)
+    assert inv.now <= 120.0 - 3.0 + 1e-6
+
+
+def test_fast_records_leave_more_to_later_ones() -> None:
+    inv = FakeInvocation(120.0)
+    budget = RecordBudget(inv.remaining_ms, 4, reserve=0.0, margin=0.0, clock=inv.clock)
+    budget.start_record()
+    assert budget.time_left() == pytest.approx(30.0)
+    inv.now += 0.5
+    budget.start_record()
+    assert budget.time_left() == pytest.approx(119.5 / 3)
+
+
+def test_bounded_timeout_is_the_smaller_and_refuses_to_start_without_time() -> None:
+    left = [50.0]
+    app = SimpleNamespace(time_left=lambda: left[0])
+    assert bounded_timeout(app, 300.0) == 50.0
+    assert bounded_timeout(app, 10.0) == 10.0
+    left[0] = 0.2
+    with pytest.raises(OutOfTimeError):
+        bounded_timeout(app, 10.0)
+    assert bounded_timeout(SimpleNamespace(time_left=None), 300.0) == 300.0
