@@ -41,14 +41,22 @@ def test_a_hung_record_leaves_time_for_the_rest_of_the_batch() -> None:
     assert inv.now <= 120.0 - 3.0 + 1e-6
 
 
-def test_fast_records_leave_more_to_later_ones() -> None:
+def test_a_hung_record_costs_one_share_wherever_it_is_in_the_batch() -> None:
     inv = FakeInvocation(120.0)
     budget = RecordBudget(inv.remaining_ms, 4, reserve=0.0, margin=0.0, clock=inv.clock)
+    for _ in range(3):  # three fast records
+        budget.start_record()
+        inv.now += 0.5
     budget.start_record()
     assert budget.time_left() == pytest.approx(30.0)
-    inv.now += 0.5
+
+
+def test_the_share_never_outlives_the_invocation() -> None:
+    inv = FakeInvocation(120.0)
+    budget = RecordBudget(inv.remaining_ms, 2, reserve=0.0, margin=0.0, clock=inv.clock)
+    inv.now = 100.0  # something before the records took long
     budget.start_record()
-    assert budget.time_left() == pytest.approx(119.5 / 3)
+    assert budget.time_left() == pytest.approx(20.0)
 
 
 def test_bounded_timeout_is_the_smaller_and_refuses_to_start_without_time() -> None:

@@ -38,12 +38,13 @@ def use_app(app: App) -> None:
 
 
 class RecordBudget:
-    """Share an invocation's remaining time between the records of its batch.
+    """Share an invocation's time between the records of its batch.
 
-    Each record may use an equal share of what is left when it starts (earlier records that
-    finish fast leave more to later ones), minus ``margin`` for its status write, and the batch
-    keeps ``reserve`` for the partial-batch response. So one registry that never answers costs
-    its own record a timeout status, never the batch: the function ends before Lambda kills it.
+    Each record may use an equal share of the time the invocation had when the batch started,
+    minus ``reserve`` for the partial-batch response and ``margin`` for the record's own status
+    write. The share does not grow when earlier records finish early: one registry that never
+    answers costs its own record a timeout status and at most one share of time, wherever it is
+    in the batch, never the batch; the function ends before Lambda would kill it.
     """
 
     def __init__(
@@ -56,16 +57,15 @@ class RecordBudget:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._remaining_ms = remaining_ms
-        self._unstarted = max(records, 1)
-        self._reserve = reserve
+        self._share = (remaining_ms() / 1000.0 - reserve) / max(records, 1)
         self._margin = margin
         self._clock = clock
         self._end = clock()
 
     def start_record(self) -> None:
-        share = (self._remaining_ms() / 1000.0 - self._reserve) / max(self._unstarted, 1)
-        self._unstarted -= 1
-        self._end = self._clock() + share
+        # Never past the invocation's own end, whatever the clocks say.
+        left = self._remaining_ms() / 1000.0
+        self._end = self._clock() + min(self._share, left)
 
     def time_left(self) -> float:
         return self._end - self._margin - self._clock()

@@ -1,0 +1,43 @@
+"""What the scenarios' calls say about the roles: every call allowed, every grant used.
+
+Runs after every other stack test (see conftest); the full report, with every call per
+function, is written to ``.aws-sam/stack/report.json`` when the session ends.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.stack
+
+#: Grants used through a channel the gateway cannot see: the registry API of ECR, authorized
+#: with the token from ecr:GetAuthorizationToken (tags/list -> ecr:ListImages, manifests ->
+#: ecr:BatchGetImage).
+USED_OUTSIDE_THE_SDK = {
+    ("ScanFunction", "ecr:ListImages"),
+    ("ScanFunction", "ecr:BatchGetImage"),
+}
+
+
+def test_no_function_was_denied_a_call(stack: Any) -> None:
+    report = stack.report()
+    assert report["denied"] == []
+
+
+def test_every_grant_was_used_by_some_scenario(stack: Any) -> None:
+    report = stack.report()
+    unused = {
+        (function, grant["action"], grant["resource"])
+        for function, grants in report["unused_grants"].items()
+        for grant in grants
+        if (function, grant["action"]) not in USED_OUTSIDE_THE_SDK
+    }
+    assert unused == set()
+
+
+def test_every_function_made_calls(stack: Any) -> None:
+    report = stack.report()
+    quiet = [f for f, calls in report["calls"].items() if not calls]
+    assert quiet == []

@@ -1,0 +1,178 @@
+"""A small IAM evaluator over a role's statements, and the authorization context of an AWS call.
+
+Only what a function role needs: Allow/Deny statements with Action/NotAction and Resource
+wildcards (no conditions: the template's function roles have none). How AWS authorizes the calls
+tagpilot makes: ``SendMessageBatch`` as ``sqs:SendMessage``; a DynamoDB call on an index needs
+the index ARN; ``BatchWriteItem`` needs its action on every table it writes; a transaction needs
+each item's own action.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tests.support.stack.template import ACCOUNT, PARTITION, REGION
+
+#: AWS managed policies SAM attaches (their statements as AWS publishes them).
+MANAGED_POLICIES: dict[str, list[dict[str, Any]]] = {
+    "AWSLambdaBasicExecutionRole": [
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "*",
+        }
+    ],
+    "AWSLambdaSQSQueueExecutionRole": [
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "*",
+        },
+    ],
+    "AWSLambdaDynamoDBExecutionRole": [
+        {
+            "Effect": "Allow",
+            "Action": [
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+                "dynamodb:ListStreams",
+                "logs:CreateLogGroup",
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+            ],
+            "Resource": "*",
+        }
+    ],
+}
+
+_BATCH_AS = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+}
+_TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem"}
+_TRANSACT |= {"ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One (action pattern, resource pattern) of an inline statement: the unit of "unused"."""
+
+    sid: str
+    action: str
+    resource: str
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _match(pattern: str, value: str, *, fold: bool) -> bool:
+    if fold:
+        pattern, value = pattern.lower(), value.lower()
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, flags=re.S) is not None
+
+
+class Policy:
+    """The statements of one role (inline policies plus managed ones)."""
+
+    def __init__(self, inline: list[dict[str, Any]], managed: list[dict[str, Any]]) -> None:
+        self.inline = inline
+        self.statements = inline + managed
+
+    def grants(self) -> list[Grant]:
+        return [
+            Grant(s.get("Sid", ""), a, r)
+            for s in self.inline
+            if s.get("Effect") == "Allow"
+            for a in _as_list(s.get("Action", []))
+            for r in _as_list(s.get("Resource", []))
+        ]
+
+    def allows(self, action: str, resource: str) -> bool:
+        allowed = False
+        for s in self.statements:
+            if "NotAction" in s:
+                hit_action = not any(_match(p, action, fold=True) for p in _as_list(s["NotAction"]))
+            else:
+                hit_action = any(_match(p, action, fold=True) for p in _as_list(s["Action"]))
+            hit_resource = any(_match(p, resource, fold=False) for p in _as_list(s["Resource"]))
+            if hit_action and hit_resource:
+                if s.get("Effect") == "Deny":
+                    return False
+                allowed = True
+        return allowed
+
+    def matching_grants(self, action: str, resource: str) -> list[Grant]:
+        return [
+            g
+            for g in self.grants()
+            if _match(g.action, action, fold=True) and _match(g.resource, resource, fold=False)
+        ]
+
+
+def table_arn(name: str, index: str | None = None) -> str:
+    arn = f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+    return f"{arn}/index/{index}" if index else arn
+
+
+def queue_arn(url: str) -> str:
+    return f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT}:{url.rstrip('/').rsplit('/', 1)[-1]}"
+
+
+def secret_arn(secret_id: str) -> str:
+    if secret_id.startswith("arn:"):
+        return secret_id
+    # Secrets Manager appends six random characters to a secret's name in its ARN.
+    return f"arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret_id}-AbCdEf"
+
+
+def authorizations(service: str, operation: str, body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (action, resource) pairs AWS checks for one call."""
+    if service == "dynamodb":
+        if operation in ("BatchWriteItem", "BatchGetItem"):
+            return [(f"dynamodb:{operation}", table_arn(t)) for t in body.get("RequestItems", {})]
+        if operation in ("TransactWriteItems", "TransactGetItems"):
+            out = []
+            for item in body.get("TransactItems", []):
+                for kind, spec in item.items():
+                    out.append((f"dynamodb:{_TRANSACT[kind]}", table_arn(spec["TableName"])))
+            return out
+        if "TableName" in body:
+            return [(f"dynamodb:{operation}", table_arn(body["TableName"], body.get("IndexName")))]
+        return [(f"dynamodb:{operation}", "*")]
+    if service == "sqs":
+        action = _BATCH_AS.get(operation, operation)
+        resource = queue_arn(body["QueueUrl"]) if "QueueUrl" in body else "*"
+        return [(f"sqs:{action}", resource)]
+    if service == "secretsmanager":
+        resource = secret_arn(body["SecretId"]) if "SecretId" in body else "*"
+        return [(f"secretsmanager:{operation}", resource)]
+    if service == "ecr":
+        if operation == "GetAuthorizationToken":
+            return [("ecr:GetAuthorizationToken", "*")]
+        repo = body.get("repositoryName", "*")
+        registry = body.get("registryId", ACCOUNT)
+        arn = f"arn:{PARTITION}:ecr:{REGION}:{registry}:repository/{repo}"
+        return [(f"ecr:{operation}", arn)]
+    return [(f"{service}:{operation}", "*")]
+
+
+def access_denied(principal: str, action: str, resource: str) -> bytes:
+    message = (
+        f"User: {principal} is not authorized to perform: {action} on resource: {resource} "
+        f"because no identity-based policy allows the {action} action"
+    )
+    return json.dumps(
+        {"__type": "com.amazon.coral.service#AccessDeniedException", "Message": message}
+    ).encode()
