@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
-from tagpilot.runtime.queues import SqsQueue, WorkItem
+from tagpilot.store.queues import SqsQueue, WorkItem
 
 pytestmark = pytest.mark.functional
 

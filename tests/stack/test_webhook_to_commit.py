@@ -53,6 +53,7 @@ def send(stack: Any, sample: str) -> int:
         ("webhook-github-package-published.json", "1.2.0"),
         ("webhook-dockerhub-push.json", "1.3.0"),
         ("webhook-harbor-push-artifact.json", "1.4.0"),
+        ("webhook-generic-hmac-distribution-push.json", "1.5.0"),  # a label selector
     ],
 )
 def test_push_then_webhook_becomes_a_commit(stack: Any, apps: Any, sample: str, tag: str) -> None:

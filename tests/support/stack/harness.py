@@ -101,6 +101,19 @@ class LocalStack:
             )
         return self._clients[service]
 
+    def as_role(self, function: str, service: str) -> Any:
+        """A client that calls through the gateway with ``function``'s role."""
+        import boto3
+
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=REGION,
+            aws_access_key_id=function,
+            aws_secret_access_key="x",
+            aws_session_token="x",
+        )
+
     def queue_url(self, logical_id: str) -> str:
         return self.stack.queue_urls[logical_id]
 

@@ -218,7 +218,8 @@ class AsyncTarget:
         if self.on_failure is None:
             self.dropped.append(record)
         else:
-            self.stack.admin("sqs").send_message(
+            # Lambda sends to the destination with the function's execution role.
+            self.stack.as_role(self.function, "sqs").send_message(
                 QueueUrl=self.stack.queue_url_of_arn(self.on_failure),
                 MessageBody=json.dumps(record),
             )
