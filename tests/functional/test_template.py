@@ -627,6 +627,8 @@ def test_outputs(template: dict[str, Any]) -> None:
         "SecretsPrefix",
         "Stage",
         "AlarmTopic",
+        "CliPolicyArn",
+        "DashboardUrl",
     }
     assert outputs["WebhookEndpoint"]["Value"] == {
         "Fn::Sub": "https://${WebhookApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"

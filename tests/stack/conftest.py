@@ -49,7 +49,8 @@ def stack(dynamodb_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> I
 
 @pytest.fixture(scope="session")
 def operator(stack: LocalStack) -> Any:
-    """The App a CLI user gets (``tagpilot apply`` against the deployed stack), admin rights."""
+    """The App a CLI user gets (``tagpilot apply`` against the deployed stack), with the rights
+    of the template's CLI policy (TagpilotCliPolicy) enforced."""
     from tagpilot.config import Settings
     from tagpilot.runtime.app import build_app
 
@@ -63,10 +64,10 @@ def operator(stack: LocalStack) -> Any:
         scan_queue_url=env["TAGPILOT_SCAN_QUEUE_URL"],
         automation_queue_url=env["TAGPILOT_AUTOMATION_QUEUE_URL"],
         secrets_prefix=env["TAGPILOT_SECRETS_PREFIX"],
-        dynamodb_endpoint=stack.dynamodb_endpoint,
-        secrets_endpoint=stack.moto_endpoint,
-        access_key_id="admin",
-        secret_access_key="admin",
+        dynamodb_endpoint=stack.endpoint,
+        secrets_endpoint=stack.endpoint,
+        access_key_id="TagpilotCliPolicy",
+        secret_access_key="x",
         home=Path(stack.workdir) / "home",
     )
     return build_app(settings, create_tables=False)

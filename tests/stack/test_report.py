@@ -26,13 +26,18 @@ def test_no_function_was_denied_a_call(stack: Any) -> None:
     assert report["denied"] == []
 
 
+#: Principals that are people, not functions: their policy covers CLI commands the scenarios
+#: do not all run (delete, for one); their calls are in the report all the same.
+PEOPLE = {"TagpilotCliPolicy"}
+
+
 def test_every_grant_was_used_by_some_scenario(stack: Any) -> None:
     report = stack.report()
     unused = {
         (function, grant["action"], grant["resource"])
         for function, grants in report["unused_grants"].items()
         for grant in grants
-        if (function, grant["action"]) not in USED_OUTSIDE_THE_SDK
+        if (function, grant["action"]) not in USED_OUTSIDE_THE_SDK and function not in PEOPLE
     }
     assert unused == set()
 

@@ -168,6 +168,12 @@ class LocalStack:
             )
             self.gateway.add_role(logical_id, logical_id, policy)
 
+        # People: every AWS::IAM::ManagedPolicy of the template is a principal of its own.
+        for logical_id, resource in self.stack.of_type("AWS::IAM::ManagedPolicy").items():
+            doc = self.stack.resolve(resource["Properties"]["PolicyDocument"])
+            self.policies[logical_id] = Policy(doc["Statement"], [])
+            self.gateway.add_role(logical_id, logical_id, self.policies[logical_id])
+
     def invoke(self, function: str, event: Any) -> Invocation:
         return self.functions[function].invoke(event)
 
@@ -332,8 +338,8 @@ class LocalStack:
     # -- the report -----------------------------------------------------------------------
     def report(self) -> dict[str, Any]:
         """Every call per function (service, action, resource) and the grants never used."""
-        calls: dict[str, Counter[tuple[str, str, str]]] = {f: Counter() for f in self.functions}
-        used: dict[str, set[Grant]] = {f: set() for f in self.functions}
+        calls: dict[str, Counter[tuple[str, str, str]]] = {f: Counter() for f in self.policies}
+        used: dict[str, set[Grant]] = {f: set() for f in self.policies}
         denied = []
         for call in self.gateway.calls:
             calls[call.function][
@@ -355,7 +361,7 @@ class LocalStack:
             },
             "unused_grants": {
                 f: [g.__dict__ for g in self.policies[f].grants() if g not in used[f]]
-                for f in self.functions
+                for f in self.policies
             },
             "denied": [c.__dict__ for c in denied],
             "account": ACCOUNT,

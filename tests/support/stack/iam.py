@@ -156,8 +156,12 @@ def authorizations(service: str, operation: str, body: dict[str, Any]) -> list[t
         resource = queue_arn(body["QueueUrl"]) if "QueueUrl" in body else "*"
         return [(f"sqs:{action}", resource)]
     if service == "secretsmanager":
-        resource = secret_arn(body["SecretId"]) if "SecretId" in body else "*"
-        return [(f"secretsmanager:{operation}", resource)]
+        name = body.get("SecretId") or body.get("Name")
+        resource = secret_arn(name) if name else "*"
+        out = [(f"secretsmanager:{operation}", resource)]
+        if operation == "CreateSecret" and body.get("Tags"):
+            out.append(("secretsmanager:TagResource", resource))
+        return out
     if service == "ecr":
         if operation == "GetAuthorizationToken":
             return [("ecr:GetAuthorizationToken", "*")]

@@ -42,6 +42,7 @@ class SqsMapping:
     visibility_timeout: float
     report_failures: bool
     in_flight: dict[str, float] = field(default_factory=dict)  # receipt -> visible again at
+    requests: int = 0  # SQS requests the mapping itself made (receive, delete)
 
     def release_expired(self) -> None:
         now = self.stack.clock()
@@ -56,6 +57,7 @@ class SqsMapping:
         """One poll: receive up to the batch size, invoke, settle. Returns messages handled."""
         self.release_expired()
         sqs = self.stack.admin("sqs")
+        self.requests += 1
         messages = sqs.receive_message(
             QueueUrl=self.queue_url,
             MaxNumberOfMessages=min(self.batch_size, 10),
@@ -86,6 +88,7 @@ class SqsMapping:
                 failed = {f["itemIdentifier"] for f in inv.result.get("batchItemFailures") or []}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
+            self.requests += 1
             sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
                 Entries=[
