@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.support.stack.iam import Policy, access_denied, authorizations
+from tests.support.stack.iam import Policy, access_denied, authorizations, request_context
 
 DEDUP_WINDOW = 300.0
 _CRED = re.compile(r"Credential=([^/]+)/[^/]+/[^/]+/([^/]+)/aws4_request")
@@ -52,6 +52,7 @@ class Gateway:
         self.clock = clock
         self.roles: dict[str, tuple[str, Policy]] = {}  # access key -> (function, policy)
         self.fifo: dict[str, FifoQueue] = {}  # queue name -> dedup memory
+        self.hash_keys: dict[str, str] = {}  # table name -> partition key (condition keys)
         self.calls: list[Call] = []
         #: DynamoDB capacity the functions consumed: (table or index, "read"|"write") -> units.
         self.capacity: dict[tuple[str, str], float] = {}
@@ -107,8 +108,9 @@ class Gateway:
         role = self.roles.get(access_key)
         if role is not None:
             function, policy = role
+            context = request_context(service, params, self.hash_keys)
             for action, resource in authorizations(service, operation, params):
-                allowed = policy.allows(action, resource)
+                allowed = policy.allows(action, resource, context)
                 with self._lock:
                     self.calls.append(Call(function, service, operation, action, resource, allowed))
                 if not allowed:

@@ -63,6 +63,13 @@ class LocalStack:
         self.endpoint = self.gateway.start()
         self._clients: dict[str, Any] = {}
         self.stream_arns = resources.create_tables(self.stack, self.admin("dynamodb"))
+        for logical_id, table in self.stack.of_type("AWS::DynamoDB::Table").items():
+            [hash_key] = [
+                k["AttributeName"]
+                for k in table["Properties"]["KeySchema"]
+                if k["KeyType"] == "HASH"
+            ]
+            self.gateway.hash_keys[self.stack.physical_name(logical_id)] = hash_key
         self.queues = resources.create_queues(self.stack, self.admin("sqs"))
         self.topics = resources.create_topics(self.stack, self.admin("sns"))
         for logical_id, props in self.queues.items():

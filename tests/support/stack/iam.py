@@ -99,9 +99,13 @@ class Policy:
             for r in _as_list(s.get("Resource", []))
         ]
 
-    def allows(self, action: str, resource: str) -> bool:
+    def allows(
+        self, action: str, resource: str, context: dict[str, list[str]] | None = None
+    ) -> bool:
         allowed = False
         for s in self.statements:
+            if "Condition" in s and not _conditions_hold(s["Condition"], context or {}):
+                continue
             if "NotAction" in s:
                 hit_action = not any(_match(p, action, fold=True) for p in _as_list(s["NotAction"]))
             else:
@@ -119,6 +123,49 @@ class Policy:
             for g in self.grants()
             if _match(g.action, action, fold=True) and _match(g.resource, resource, fold=False)
         ]
+
+
+def _conditions_hold(condition: dict[str, Any], context: dict[str, list[str]]) -> bool:
+    """The condition operators function roles use; any other fails closed (no match)."""
+    for operator, tests in condition.items():
+        for key, wanted in tests.items():
+            values = context.get(key)
+            patterns = _as_list(wanted)
+            if operator == "ForAllValues:StringLike":
+                # As in IAM: true when the request has no such key (a Query without one).
+                ok = all(any(_match(p, v, fold=False) for p in patterns) for v in values or [])
+            elif operator in ("StringLike", "StringEquals"):
+                ok = values is not None and any(
+                    _match(p, v, fold=False) if operator == "StringLike" else p == v
+                    for p in patterns
+                    for v in values
+                )
+            else:
+                return False
+            if not ok:
+                return False
+    return True
+
+
+def request_context(
+    service: str, body: dict[str, Any], hash_keys: dict[str, str]
+) -> dict[str, list[str]]:
+    """Condition keys of a request: ``dynamodb:LeadingKeys`` (the partition key values)."""
+    if service != "dynamodb" or "TableName" not in body:
+        return {}
+    hash_key = hash_keys.get(body["TableName"])
+    item = body.get("Key") or body.get("Item") or {}
+    if hash_key and hash_key in item:
+        value = item[hash_key]
+        return {"dynamodb:LeadingKeys": [str(next(iter(value.values())))]}
+    if "KeyConditionExpression" in body:
+        return {
+            "dynamodb:LeadingKeys": [
+                str(next(iter(v.values())))
+                for v in (body.get("ExpressionAttributeValues") or {}).values()
+            ][:1]
+        }
+    return {}
 
 
 def table_arn(name: str, index: str | None = None) -> str:
