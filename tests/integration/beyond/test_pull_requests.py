@@ -135,7 +135,7 @@ def _run(app: Any) -> Any:
 def test_automation_opens_updates_and_closes_its_pull_request(app, tmp_path) -> None:
     with GitServer() as git, ForgeStandIn("github", "s3cret") as github:
         git.create_repo("fleet.git", {"deploy/app.yaml": DEPLOY})
-        app.secrets.put("apps", "forge", "Opaque", {"token": "s3cret"})
+        app.secrets.put("apps", "forge", "Opaque", {"token": "s3cret"}, uses=("git",))
         app.objects.apply(
             Resource(
                 "source.toolkit.fluxcd.io/v1",

@@ -363,7 +363,9 @@ def test_verification(oci_app: Any, registry: RegistryServer, tmp_path: Path) ->
     repo = _repo()
     digest = oras_push(registry, repo, "1.0.0", tarball({"a.yaml": b"1"}), tmp_path)
     key, other = cosign.generate("ecdsa"), cosign.generate("ed25519")
-    oci_app.secrets.put("apps", "cosign-keys", "Opaque", {"a.pub": other.public_pem})
+    oci_app.secrets.put(
+        "apps", "cosign-keys", "Opaque", {"a.pub": other.public_pem}, uses=("registry",)
+    )
     verify = {"provider": "cosign", "secretRef": {"name": "cosign-keys"}}
     _apply(oci_app, registry, repo, ref={"tag": "1.0.0"}, verify=verify)
     out, status = _run(oci_app)
@@ -376,7 +378,11 @@ def test_verification(oci_app: Any, registry: RegistryServer, tmp_path: Path) ->
     assert "artifact" not in status and oci_app.events.events == []
     cosign.sign_and_push(registry.url, repo, digest, [key], host=registry.host)
     oci_app.secrets.put(
-        "apps", "cosign-keys", "Opaque", {"a.pub": other.public_pem, "b.pub": key.public_pem}
+        "apps",
+        "cosign-keys",
+        "Opaque",
+        {"a.pub": other.public_pem, "b.pub": key.public_pem},
+        uses=("registry",),
     )
     out, status = _run(oci_app)
     assert _cond(status, "SourceVerified") == (
@@ -446,6 +452,7 @@ def test_htpasswd_registry_with_secret_ref(
         "regcred",
         "kubernetes.io/dockerconfigjson",
         {".dockerconfigjson": json.dumps(config)},
+        uses=("registry",),
     )
     _apply(oci_app, auth_registry, repo, ref={"tag": "1.0.0"})
     _, status = _run(oci_app)
@@ -464,7 +471,9 @@ def test_tls_registry_with_cert_secret_ref(
     _apply(oci_app, tls_registry, repo, ref={"tag": "1.0.0"}, insecure=False)
     _, status = _run(oci_app)
     assert "TLS certificate verification failed" in _cond(status, "FetchFailed")[2]
-    oci_app.secrets.put("apps", "ca", "Opaque", {"ca.crt": oci_pki.ca.cert_pem.decode()})
+    oci_app.secrets.put(
+        "apps", "ca", "Opaque", {"ca.crt": oci_pki.ca.cert_pem.decode()}, uses=("registry",)
+    )
     spec = {"ref": {"tag": "1.0.0"}, "insecure": False, "certSecretRef": {"name": "ca"}}
     _apply(oci_app, tls_registry, repo, **spec)
     out, status = _run(oci_app)

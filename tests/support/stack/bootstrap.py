@@ -41,6 +41,7 @@ class Context:
 for line in sys.stdin:
     request = json.loads(line)
     context = Context(request["request_id"], request["deadline"])
+    cpu = time.process_time()
     try:
         result = {"ok": handler(request["event"], context)}
     except Exception as exc:  # noqa: BLE001 - Lambda reports any error to the caller
@@ -51,6 +52,7 @@ for line in sys.stdin:
                 "stackTrace": traceback.format_exception(exc),
             }
         }
+    result["cpu_ms"] = (time.process_time() - cpu) * 1000
     sys.stdout.flush()
     sys.stderr.flush()
     results.write(json.dumps(result, default=str) + "\n")

@@ -34,6 +34,7 @@ class Invocation:
     error: dict[str, Any] | None = None
     timed_out: bool = False
     cold: bool = False
+    cpu_ms: float = 0.0  # the handler's own CPU time (this machine's cores are shared)
 
 
 @dataclass
@@ -162,6 +163,7 @@ class Function:
         else:
             answer = json.loads(line)
             inv.result, inv.error = answer.get("ok"), answer.get("error")
+            inv.cpu_ms = float(answer.get("cpu_ms", 0.0))
         self._log(f"END RequestId: {request_id}")
         self._log(
             f"REPORT RequestId: {request_id}\tDuration: {elapsed_ms:.2f} ms\t"

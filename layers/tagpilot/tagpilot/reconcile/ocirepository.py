@@ -188,7 +188,9 @@ class _Run:
         secret_name = (verify.get("secretRef") or {}).get("name")
         label = provider if secret_name else f"{provider} keyless"
         try:
-            keys = dict(self.app.secrets.get(self.resource.namespace, secret_name).data)
+            keys = dict(
+                self.app.secrets.get(self.resource.namespace, secret_name, use="registry").data
+            )
         except StoreError as exc:
             self._verification_failed(label, str(exc))
         result = verify_image(

@@ -115,7 +115,7 @@ def publish(
     """Open/update (or close, when ``landed``) the pull request; record it in ``status``."""
     gen = automation.generation
     try:
-        token = app.secrets.get(automation.namespace, mode.secret).data.get("token")
+        token = app.secrets.get(automation.namespace, mode.secret, use="git").data.get("token")
         if not token:
             raise ForgeError(f"Secret '{automation.namespace}/{mode.secret}' has no 'token'")
         forge = app.forges(mode.kind, mode.repository, token, mode.api)

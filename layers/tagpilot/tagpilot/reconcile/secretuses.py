@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+#: A reference held in an annotation (tagpilot.dev extensions) rather than in the spec.
+ANNOTATION = "@annotation"
+
 #: Where each kind references Secrets, and for which use.
 SECRET_REFERENCES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
     "ImageRepository": (
@@ -20,8 +23,18 @@ SECRET_REFERENCES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
         (("proxySecretRef", "name"), "registry"),
     ),
     "GitRepository": ((("secretRef", "name"), "git"),),
-    "ImageUpdateAutomation": ((("git", "commit", "signingKey", "secretRef", "name"), "git"),),
+    "ImageUpdateAutomation": (
+        (("git", "commit", "signingKey", "secretRef", "name"), "git"),
+        ((ANNOTATION, "tagpilot.dev/pull-request-secret"), "git"),
+    ),
     "Receiver": ((("secretRef", "name"), "receiver"),),
+    # Reconciled by the scan function, like ImageRepositories.
+    "OCIRepository": (
+        (("secretRef", "name"), "registry"),
+        (("certSecretRef", "name"), "registry"),
+        (("proxySecretRef", "name"), "registry"),
+        (("verify", "secretRef", "name"), "registry"),
+    ),
 }
 
 
@@ -40,7 +53,10 @@ def referenced_uses(app: Any, namespace: str) -> set[tuple[str, str]]:
     for kind, refs in SECRET_REFERENCES.items():
         for obj in app.objects.list(kind, namespace):
             for path, use in refs:
-                name = _dig(obj.spec, path)
+                if path[0] == ANNOTATION:
+                    name = obj.annotations.get(path[1]) or None
+                else:
+                    name = _dig(obj.spec, path)
                 if name:
                     wanted.add((name, use))
     return wanted
