@@ -22,6 +22,7 @@ SAMPLES = {
     "AutomationFunction": "sqs-automation-run.json",
     "WebhookFunction": "webhook-generic-distribution-push.json",
     "EcrEventsFunction": "ecr-push.json",
+    "SourceFunction": "sqs-source-ocirepository.json",
 }
 
 

@@ -33,6 +33,10 @@ NOT_YET_EXERCISED = {
     ("ScanFunction", "dynamodb:PutItem", "-LeasesTable"),
 }
 
+#: Functions no stack scenario drives yet (OCIRepository artifacts in S3): their calls and grants
+#: are in the report, but not held to "every grant used".
+NO_SCENARIO_YET = {"SourceFunction"}
+
 #: Principals that are people, not functions: their policy covers CLI commands the scenarios
 #: do not all run (delete, for one); their calls are in the report all the same.
 PEOPLE = {"TagpilotCliPolicy"}
@@ -46,6 +50,7 @@ def test_every_grant_was_used_by_some_scenario(stack: Any) -> None:
         for grant in grants
         if (function, grant["action"]) not in USED_OUTSIDE_THE_SDK
         and function not in PEOPLE
+        and function not in NO_SCENARIO_YET
         and not any(
             (function, grant["action"]) == (f, a) and grant["resource"].endswith(r)
             for f, a, r in NOT_YET_EXERCISED
@@ -56,5 +61,9 @@ def test_every_grant_was_used_by_some_scenario(stack: Any) -> None:
 
 def test_every_function_made_calls(stack: Any) -> None:
     report = stack.report()
-    quiet = [f for f, calls in report["calls"].items() if not calls]
+    quiet = [
+        f
+        for f, calls in report["calls"].items()
+        if not calls and f in stack.functions and f not in NO_SCENARIO_YET
+    ]
     assert quiet == []

@@ -72,6 +72,7 @@ class LocalStack:
             self.gateway.hash_keys[self.stack.physical_name(logical_id)] = hash_key
         self.queues = resources.create_queues(self.stack, self.admin("sqs"))
         self.topics = resources.create_topics(self.stack, self.admin("sns"))
+        resources.create_buckets_and_buses(self.stack, self.admin("s3"), self.admin("events"))
         for logical_id, props in self.queues.items():
             if props.get("FifoQueue"):
                 self.gateway.add_fifo_queue(
@@ -236,6 +237,8 @@ class LocalStack:
             props = self.stack.resolve(resource["Properties"])
             targets = []
             for raw_target in resource["Properties"]["Targets"]:
+                if not any(f'"{f}"' in json.dumps(raw_target["Arn"]) for f in self.functions):
+                    continue  # a target that is not one of the stack's functions
                 function = self._function_of(raw_target["Arn"])
                 config = invoke_configs.get(function, {})
                 on_failure = (config.get("DestinationConfig") or {}).get("OnFailure") or {}

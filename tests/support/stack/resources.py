@@ -96,3 +96,11 @@ def create_topics(stack: Stack, sns: Any) -> dict[str, str]:
                 TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"]
             )
     return arns
+
+
+def create_buckets_and_buses(stack: Stack, s3: Any, events: Any) -> None:
+    """Every AWS::S3::Bucket and AWS::Events::EventBus (by name; policies are not modelled)."""
+    for logical_id in stack.of_type("AWS::S3::Bucket"):
+        s3.create_bucket(Bucket=stack.physical_name(logical_id))
+    for logical_id in stack.of_type("AWS::Events::EventBus"):
+        events.create_event_bus(Name=stack.physical_name(logical_id))

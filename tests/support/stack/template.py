@@ -81,6 +81,8 @@ class Stack:
     def physical_name(self, logical_id: str) -> str:
         resource = self.resources[logical_id]
         base = f"{self.name}-{logical_id}"
+        if resource["Type"] == "AWS::S3::Bucket":
+            return base.lower()  # bucket names are lower case
         if resource["Type"] == "AWS::SQS::Queue" and resource["Properties"].get("FifoQueue"):
             return base + ".fifo"
         return base
@@ -96,6 +98,8 @@ class Stack:
             "AWS::IAM::Role": f"arn:{PARTITION}:iam::{ACCOUNT}:role/{name}",
             "AWS::Events::Rule": f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:rule/{name}",
             "AWS::Logs::LogGroup": f"arn:{PARTITION}:logs:{REGION}:{ACCOUNT}:log-group:{name}:*",
+            "AWS::S3::Bucket": f"arn:{PARTITION}:s3:::{name}",
+            "AWS::Events::EventBus": f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:event-bus/{name}",
         }.get(type_, f"arn:{PARTITION}:local:{REGION}:{ACCOUNT}:{name}")
 
     def ref(self, logical_id: str) -> Any:
