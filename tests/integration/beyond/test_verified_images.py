@@ -68,7 +68,7 @@ def test_only_signed_tags_are_selected(xapp, registry) -> None:
     unsigned = push_image(registry.url, "team/app", ["1.2.0"], variant="b")
     wrong = push_image(registry.url, "team/app", ["1.1.0"], variant="c")
     sign_and_push(registry.url, "team/app", wrong, [other], host=registry.host)
-    xapp.secrets.put("apps", "cosign", "Opaque", {"cosign.pub": key.public_pem})
+    xapp.secrets.put("apps", "cosign", "Opaque", {"cosign.pub": key.public_pem}, uses=("registry",))
     _setup(xapp, registry, {"tagpilot.dev/verify-secret": "cosign"})
     out = imagepolicy.reconcile(xapp, "apps", "app")
     policy = xapp.objects.require("ImagePolicy", "apps", "app")
@@ -88,7 +88,9 @@ def test_only_signed_tags_are_selected(xapp, registry) -> None:
 
 def test_nothing_verified_is_a_failure_with_reasons(xapp, registry) -> None:
     push_image(registry.url, "team/app", ["1.0.0"])
-    xapp.secrets.put("apps", "cosign", "Opaque", {"cosign.pub": generate().public_pem})
+    xapp.secrets.put(
+        "apps", "cosign", "Opaque", {"cosign.pub": generate().public_pem}, uses=("registry",)
+    )
     _setup(xapp, registry, {"tagpilot.dev/verify-secret": "cosign"})
     out = imagepolicy.reconcile(xapp, "apps", "app")
     assert (out.ready, out.reason) == ("False", "Failure")

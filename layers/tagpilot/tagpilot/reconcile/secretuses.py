@@ -23,6 +23,8 @@ SECRET_REFERENCES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
         (("proxySecretRef", "name"), "registry"),
     ),
     "GitRepository": ((("secretRef", "name"), "git"),),
+    # Verified images only: the cosign keys the scan function checks signatures with.
+    "ImagePolicy": (((ANNOTATION, "tagpilot.dev/verify-secret"), "registry"),),
     "ImageUpdateAutomation": (
         (("git", "commit", "signingKey", "secretRef", "name"), "git"),
         ((ANNOTATION, "tagpilot.dev/pull-request-secret"), "git"),

@@ -109,7 +109,7 @@ def _requirements(app: Any, policy: Resource) -> Requirements:
     if not secret:
         return Requirements(None, platforms)
     try:
-        keys = app.secrets.get(policy.namespace, secret).data
+        keys = app.secrets.get(policy.namespace, secret, use="registry").data
     except SecretNotFoundError:
         raise ExtensionError(
             VERIFY_SECRET, f"Secret '{policy.namespace}/{secret}' not found"
