@@ -31,6 +31,10 @@ NOT_YET_EXERCISED = {
     ("ScanFunction", "ecr:DescribeImages", "repository/*"),  # tagpilot.dev/push-times on ECR
     ("ScanFunction", "dynamodb:GetItem", "-LeasesTable"),  # registry budgets (budget# keys)
     ("ScanFunction", "dynamodb:PutItem", "-LeasesTable"),
+    # OCIRepository work sent to the source function's queue (no OCI scenario yet).
+    ("DispatcherFunction", "sqs:SendMessage", "-SourceQueue"),
+    ("WebhookFunction", "sqs:SendMessage", "-SourceQueue"),
+    ("EcrEventsFunction", "sqs:SendMessage", "-SourceQueue"),
 }
 
 #: Functions no stack scenario drives yet (OCIRepository artifacts in S3): their calls and grants
