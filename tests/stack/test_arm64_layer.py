@@ -23,6 +23,8 @@ SAMPLES = {
     "WebhookFunction": "webhook-generic-distribution-push.json",
     "EcrEventsFunction": "ecr-push.json",
     "SourceFunction": "sqs-source-ocirepository.json",
+    "NotifyFunction": "eventbridge-tagpilot-imagepolicy-succeeded.json",
+    "DeliveryFunction": "sqs-delivery-generic.json",
 }
 
 
