@@ -25,11 +25,8 @@ SAM_ENV = AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMET
 # Only the typed sources; tests, benches and scripts are checked by ruff.
 TYPED := layers/tagpilot/tagpilot functions
 
-# The stack tier (`make test-stack`) is not yet part of `make test`: its last run after the
-# notifications and OCI functions landed failed (stream iterators expiring during the long arm64
-# smoke test). `make test STACK=1` runs it after the other tiers.
-STACK ?= 0
-BENCHES := scan policy automation latency pushed notify oci cost
+.PHONY: help install venv setup system-deps fmt lint typecheck validate build test test-unit \
+	test-functional test-integration test-stack test-py313 check bench $(addprefix bench-,$(BENCHES)) \
 	demo clean
 
 help:

@@ -112,6 +112,7 @@ class StreamMapping:
     bisect: bool
     report_failures: bool
     iterators: dict[str, str] = field(default_factory=dict)
+    last_sequence: dict[str, str] = field(default_factory=dict)
     filtered_out: int = 0
     delivered: int = 0
 
@@ -138,9 +139,27 @@ class StreamMapping:
         for shard_id, iterator in list(self.iterators.items()):
             if iterator is None:
                 continue
-            got = streams.get_records(ShardIterator=iterator)
+            try:
+                got = streams.get_records(ShardIterator=iterator)
+            except (
+                streams.exceptions.ExpiredIteratorException,
+                streams.exceptions.TrimmedDataAccessException,
+            ):
+                # Like Lambda's checkpoint: resume after the last record delivered.
+                last = self.last_sequence.get(shard_id)
+                kind = (
+                    {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+                    if last
+                    else {"ShardIteratorType": "LATEST"}
+                )
+                iterator = streams.get_shard_iterator(
+                    StreamArn=self.stream_arn, ShardId=shard_id, **kind
+                )["ShardIterator"]
+                got = streams.get_records(ShardIterator=iterator)
             self.iterators[shard_id] = got.get("NextShardIterator")
             records += got["Records"]
+            if got["Records"]:
+                self.last_sequence[shard_id] = got["Records"][-1]["dynamodb"]["SequenceNumber"]
         passing = []
         for record in records:
             event = json.loads(json.dumps(record, default=_stream_default))
