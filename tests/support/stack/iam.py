@@ -216,7 +216,19 @@ def authorizations(service: str, operation: str, body: dict[str, Any]) -> list[t
         registry = body.get("registryId", ACCOUNT)
         arn = f"arn:{PARTITION}:ecr:{REGION}:{registry}:repository/{repo}"
         return [(f"ecr:{operation}", arn)]
+    if service == "events" and operation == "PutEvents":
+        # IAM authorizes each entry against its bus (the default bus when none is named).
+        return [
+            ("events:PutEvents", event_bus_arn(entry.get("EventBusName") or "default"))
+            for entry in body.get("Entries", [])
+        ] or [("events:PutEvents", event_bus_arn("default"))]
     return [(f"{service}:{operation}", "*")]
+
+
+def event_bus_arn(name_or_arn: str) -> str:
+    if name_or_arn.startswith("arn:"):
+        return name_or_arn
+    return f"arn:{PARTITION}:events:{REGION}:{ACCOUNT}:event-bus/{name_or_arn}"
 
 
 def access_denied(principal: str, action: str, resource: str) -> bytes:
