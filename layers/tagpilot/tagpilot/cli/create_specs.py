@@ -18,20 +18,6 @@ IMAGE_V1 = "image.toolkit.fluxcd.io/v1"
 SOURCE_V1 = "source.toolkit.fluxcd.io/v1"
 NOTIFICATION_V1 = "notification.toolkit.fluxcd.io/v1"
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9\-]){0,61}[a-z0-9]$")
-RECEIVER_TYPES = (
-    "generic",
-    "generic-hmac",
-    "github",
-    "gitlab",
-    "bitbucket",
-    "harbor",
-    "dockerhub",
-    "quay",
-    "gcr",
-    "nexus",
-    "acr",
-    "cdevents",
-)
 
 
 def check_name(name: str | None) -> str:
