@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.functional.cli.conftest import cli  # noqa: F401 - the in-process CLI fixture
+
 
 @pytest.fixture
 def events_app(app: Any) -> Any:

@@ -127,7 +127,20 @@ def _secret_oci(p: argparse.ArgumentParser) -> None:
     p.add_argument("-p", "--password")
 
 
-#: (group word or None, kind word, builder name, flag adder, interval default, help)
+def _alert(p: argparse.ArgumentParser) -> None:
+    from tagpilot.cli.create_alerts import alert_flags
+
+    alert_flags(p)
+
+
+def _provider(p: argparse.ArgumentParser) -> None:
+    from tagpilot.cli.create_alerts import provider_flags
+
+    provider_flags(p)
+
+
+#: (group word or None, kind word, builder name, flag adder, interval default, help); a builder
+#: named ``module.function`` lives in ``tagpilot.cli.<module>``, others in ``create_specs``.
 _LEAVES: tuple[tuple[str | None, str, str, Any, str | None, str], ...] = (
     ("image", "repository", "image_repository", _image_repository, "1m0s", "an ImageRepository"),
     ("image", "policy", "image_policy", _image_policy, None, "an ImagePolicy"),
@@ -136,6 +149,8 @@ _LEAVES: tuple[tuple[str | None, str, str, Any, str | None, str], ...] = (
     (None, "receiver", "receiver", _receiver, None, "a Receiver"),
     ("secret", "git", "secret_git", _secret_git, None, "a Git authentication Secret"),
     ("secret", "oci", "secret_oci", _secret_oci, None, "an OCI registry Secret"),
+    (None, "alert", "create_alerts.alert", _alert, None, "an Alert"),
+    (None, "alert-provider", "create_alerts.alert_provider", _provider, None, "a Provider"),
 )
 
 
@@ -189,8 +204,10 @@ def _apply_object(app: Any, manifest: dict[str, Any], deadline: float) -> int:
     action(f"applying {label}")
     lines = apply_documents(app, [doc])
     verb = lines[-1].rsplit(" ", 1)[-1] if lines else "created"
-    if verb != "unchanged":
+    if verb != "unchanged" or kind in STATIC_KINDS:
         success(f"{label} {'created' if verb == 'created' else 'updated'}")
+    if kind in STATIC_KINDS:
+        return _static_ready(app, kind, meta)
     if kind == "Receiver":
         obj = app.objects.require(kind, meta["namespace"], meta["name"])
         ok, text = outcome(BY_KIND[kind], obj)
@@ -217,13 +234,28 @@ def _apply_object(app: Any, manifest: dict[str, Any], deadline: float) -> int:
     return EXIT_OK
 
 
+#: Kinds without a reconciler (flux waits only for the object to exist and be current).
+STATIC_KINDS = ("Alert", "Provider")
+
+
+def _static_ready(app: Any, kind: str, meta: dict[str, Any]) -> int:
+    """flux's ``isStaticObjectReadyConditionFunc``: ready once the object reads back as applied."""
+    waiting(f"waiting for {kind} reconciliation")
+    app.objects.require(kind, meta["namespace"], meta["name"])
+    success(f"{kind} {meta['name']} is ready")
+    return EXIT_OK
+
+
 @guarded
 def run(args: argparse.Namespace) -> int:
-    from tagpilot.cli import create_specs
+    import importlib
+
     from tagpilot.cli.yamlout import dump
 
     ns = namespace_of(args)
-    manifest = getattr(create_specs, args.builder)(args, ns)
+    module, _, builder = args.builder.rpartition(".")
+    specs = importlib.import_module(f"tagpilot.cli.{module or 'create_specs'}")
+    manifest = getattr(specs, builder)(args, ns)
     if args.export:
         text = dump(manifest)
         if manifest["kind"] == "Secret":

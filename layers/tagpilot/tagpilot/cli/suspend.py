@@ -45,7 +45,7 @@ class _WaitFlag(argparse.Action):
 def _leaf(p: argparse.ArgumentParser, kind: CliKind, *, resume: bool) -> None:
     p.add_argument("names", nargs="*", metavar="NAME")
     p.add_argument("--all", action="store_true", help=f"{'resume' if resume else 'suspend'} all")
-    if resume and kind.reconcilable:
+    if resume:
         p.add_argument(
             "--wait",
             nargs="?",
@@ -165,6 +165,18 @@ def run(args: argparse.Namespace) -> int:
     wait = getattr(args, "wait", None)
     if wait is None:
         wait = len(args.names) == 1 and not args.all
-    if not wait or not kind.reconcilable:
+    if not wait:
         return EXIT_OK
+    if not kind.reconcilable:
+        return _static_ready(kind, done)
     return _wait_all(app, kind, ns, done, deadline)
+
+
+def _static_ready(kind: CliKind, names: list[str]) -> int:
+    """Alerts and Providers have no reconciler: flux's wait ends at once, with its lines."""
+    for _name in names:
+        waiting(f"waiting for {kind.kind} reconciliation")
+    for name in sorted(names):
+        success(f"{kind.kind} {name} reconciliation completed")
+        success(f"{kind.kind} reconciliation completed")
+    return EXIT_OK
