@@ -115,26 +115,43 @@ class StreamMapping:
     last_sequence: dict[str, str] = field(default_factory=dict)
     filtered_out: int = 0
     delivered: int = 0
+    iterator_renewals: int = 0
 
     def start(self) -> None:
+        """Start reading every shard from its beginning.
+
+        The template's ``StartingPosition: LATEST`` means "from when the mapping was created";
+        the harness creates the mapping right after the table, before any write, so the trim
+        horizon is that point. Unlike a LATEST iterator it can be taken again at any time
+        without losing records (see :meth:`_resume`).
+        """
         streams = self.stack.admin("dynamodbstreams")
         for shard in streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"][
             "Shards"
         ]:
-            self.iterators[shard["ShardId"]] = streams.get_shard_iterator(
-                StreamArn=self.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="LATEST"
-            )["ShardIterator"]
+            self.iterators[shard["ShardId"]] = self._resume(shard["ShardId"])
+
+    def _resume(self, shard_id: str) -> str:
+        """A fresh iterator for ``shard_id`` right after the last record read (Lambda's
+        checkpoint), or at its trim horizon when none was read yet: never LATEST, which would
+        skip what was written since the previous iterator was taken."""
+        last = self.last_sequence.get(shard_id)
+        position = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+            if last
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        iterator: str = self.stack.admin("dynamodbstreams").get_shard_iterator(
+            StreamArn=self.stream_arn, ShardId=shard_id, **position
+        )["ShardIterator"]
+        return iterator
 
     def poll(self) -> int:
         streams = self.stack.admin("dynamodbstreams")
         described = streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         for shard in described["Shards"]:
             if shard["ShardId"] not in self.iterators:
-                self.iterators[shard["ShardId"]] = streams.get_shard_iterator(
-                    StreamArn=self.stream_arn,
-                    ShardId=shard["ShardId"],
-                    ShardIteratorType="TRIM_HORIZON",
-                )["ShardIterator"]
+                self.iterators[shard["ShardId"]] = self._resume(shard["ShardId"])
         records: list[dict[str, Any]] = []
         for shard_id, iterator in list(self.iterators.items()):
             if iterator is None:
@@ -145,17 +162,10 @@ class StreamMapping:
                 streams.exceptions.ExpiredIteratorException,
                 streams.exceptions.TrimmedDataAccessException,
             ):
-                # Like Lambda's checkpoint: resume after the last record delivered.
-                last = self.last_sequence.get(shard_id)
-                kind = (
-                    {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
-                    if last
-                    else {"ShardIteratorType": "LATEST"}
-                )
-                iterator = streams.get_shard_iterator(
-                    StreamArn=self.stream_arn, ShardId=shard_id, **kind
-                )["ShardIterator"]
-                got = streams.get_records(ShardIterator=iterator)
+                # An iterator unused for 15 minutes expires (a long test in between): resume
+                # from the checkpoint, as Lambda does.
+                self.iterator_renewals += 1
+                got = streams.get_records(ShardIterator=self._resume(shard_id))
             self.iterators[shard_id] = got.get("NextShardIterator")
             records += got["Records"]
             if got["Records"]:
