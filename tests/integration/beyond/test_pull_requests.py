@@ -16,7 +16,8 @@ from tagpilot.reconcile import automation
 from tagpilot.reconcile.pullrequest import CONDITION, repository_of
 
 from tests.integration.beyond.conftest import condition
-from tests.support.forges import ForgeStandIn
+from tests.support.forges import AUTH, ForgeStandIn
+from tests.support.forgeschema import check_response
 from tests.support.gitserver import GitServer
 
 pytestmark = pytest.mark.integration
@@ -75,16 +76,64 @@ def test_wrong_token_is_a_forge_error(kind: str) -> None:
             forge.open_pull_requests("main")
 
 
-def test_the_stand_in_rejects_what_the_schema_rejects() -> None:
-    with ForgeStandIn("github", "s3cret") as forge_server:
-        answer = requests.patch(
-            f"{forge_server.url}/repos/team/app/pulls/1",
-            json={"state": "merged"},
-            headers={"Authorization": "Bearer s3cret"},
+# One request per forge that its published description refuses (a body schema, a parameter type,
+# an enum), with the problem the stand-in reports; Gitea requests are checked against Gitea's and
+# Forgejo's descriptions both.
+REFUSED = {
+    "github": (
+        "PATCH",
+        "/repos/team/app/pulls/1",
+        {"state": "merged"},
+        ["(GitHub): body: 'merged' is not one of ['open', 'closed'] (at state)"],
+    ),
+    "gitea": (
+        "GET",
+        "/repos/team/app/pulls?page=two",
+        None,
+        [
+            "(Gitea 1.20): query parameter 'page': 'two' is not of type 'integer'",
+            "(Forgejo 14.0.2): query parameter 'page': 'two' is not of type 'integer'",
+        ],
+    ),
+    "bitbucket": (
+        "POST",
+        "/repositories/team/app/pullrequests",
+        {"title": "t", "source": {"branch": {"name": "b"}}},
+        ["(Bitbucket Cloud): body: 'type' is a required property (at top)"],
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(REFUSED))
+def test_the_stand_in_rejects_what_the_schema_rejects(kind: str) -> None:
+    method, path, body, problems = REFUSED[kind]
+    with ForgeStandIn(kind, "s3cret") as forge_server:
+        header, form = AUTH[kind]
+        answer = requests.request(
+            method,
+            forge_server.url + path,
+            json=body,
+            headers={header: form.format(token="s3cret")},
             timeout=10,
         )
         assert answer.status_code == 400
-        assert "'merged' is not one of ['open', 'closed']" in forge_server.violations[0]
+        assert len(forge_server.violations) == len(problems)
+        for seen, wanted in zip(forge_server.violations, problems, strict=True):
+            assert wanted in seen
+        assert forge_server.prs == {}, "a refused request changes nothing"
+
+
+def test_answers_are_checked_against_the_response_schema() -> None:
+    path = "/repositories/team/app/pullrequests"
+    listing = {"values": [{"type": "pullrequest", "id": 1}], "page": 1}
+    assert check_response("bitbucket", "GET", path, 200, listing) == []
+    [problem] = check_response("bitbucket", "GET", path, 200, {"values": [{"id": 1}]})
+    assert "'type' is a required property (at values/0)" in problem
+    gitea = check_response("gitea", "PATCH", "/repos/team/app/pulls/1", 200, {"number": 1})
+    assert [p.split(" (")[1] for p in gitea] == [
+        "Gitea 1.20) answered 200: status not documented",
+        "Forgejo 14.0.2) answered 200: status not documented",
+    ]
 
 
 def test_repository_from_git_url() -> None:

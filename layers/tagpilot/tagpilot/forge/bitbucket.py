@@ -42,10 +42,11 @@ class Bitbucket:
 
     def _reviewers(self, names: Sequence[str]) -> list[dict[str, str]]:
         # Bitbucket identifies users by UUID or account id ({...} or 557058:...).
-        return [{"uuid": n} if n.startswith("{") else {"account_id": n} for n in names]
+        return [{"type": "user", ("uuid" if n.startswith("{") else "account_id"): n} for n in names]
 
     def create(self, proposal: Proposal) -> PullRequest:
         body: dict[str, Any] = {
+            "type": "pullrequest",
             "title": proposal.title,
             "description": proposal.body,
             "source": {"branch": {"name": proposal.head}},
@@ -57,7 +58,7 @@ class Bitbucket:
         return self._pr(self._http.call("POST", f"{self._repo}/pullrequests", json=body))
 
     def update(self, pr: PullRequest, title: str, body: str) -> None:
-        payload = {"title": title, "description": body}
+        payload = {"type": "pullrequest", "title": title, "description": body}
         self._http.call("PUT", f"{self._repo}/pullrequests/{pr.number}", json=payload)
 
     def label(self, pr: PullRequest, labels: Sequence[str]) -> None:
@@ -72,5 +73,6 @@ class Bitbucket:
 
     def close(self, pr: PullRequest, comment: str) -> None:
         path = f"{self._repo}/pullrequests/{pr.number}/comments"
-        self._http.call("POST", path, json={"content": {"raw": comment}})
+        comment_body = {"type": "pullrequest_comment", "content": {"raw": comment}}
+        self._http.call("POST", path, json=comment_body)
         self._http.call("POST", f"{self._repo}/pullrequests/{pr.number}/decline")
