@@ -4,7 +4,8 @@ tagpilot does not build source artifacts (no cluster consumes them); it records 
 source-controller reports about one: ``status.artifact.revision`` (``main@sha1:<sha>``,
 ``v1.0.0@sha1:<sha>``, ``sha1:<sha>`` for a bare commit), ``Ready`` with Flux's message
 ``stored artifact for revision '<revision>'``, and the handled reconcile request. One
-``ls-remote``: no objects are fetched.
+``ls-remote``: no objects are fetched. Events as source-controller emits them
+(:func:`tagpilot.reconcile.events.notify_git_source`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tagpilot.golang.duration import parse_duration
 from tagpilot.policy.errors import PolicyError
 from tagpilot.policy.semver_range import parse_range
 from tagpilot.policy.version import coerce
+from tagpilot.reconcile import events
 from tagpilot.reconcile.common import Outcome, handled_request
 from tagpilot.source.auth import GitAuth
 from tagpilot.source.errors import AuthenticationError, InvalidAuthError
@@ -129,4 +131,5 @@ def reconcile(app: Any, namespace: str, name: str) -> Outcome:
         str(cond.get("message", "")),
     )
     app.objects.write_status(repo, status, next_due_at=None)
+    events.notify_git_source(app, repo, repo.status, status)
     return out
