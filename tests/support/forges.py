@@ -212,7 +212,8 @@ class ForgeStandIn:
         if path == project and method == "GET":
             target = query.get("target_branch")
             found = [p for p in self.open_prs() if target in (None, p.base)]
-            return 200, [self._gitlab_json(p) for p in found]
+            page, size = int(query.get("page", 1)), int(query.get("per_page", 20))
+            return 200, [self._gitlab_json(p) for p in found[(page - 1) * size : page * size]]
         if path == project and method == "POST":
             pr = self._create(
                 body["source_branch"], body["target_branch"], body["title"], body["description"]

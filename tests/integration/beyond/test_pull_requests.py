@@ -16,7 +16,7 @@ from tagpilot.reconcile import automation
 from tagpilot.reconcile.pullrequest import CONDITION, repository_of
 
 from tests.integration.beyond.conftest import condition
-from tests.support.forges import AUTH, ForgeStandIn
+from tests.support.forges import AUTH, PR, ForgeStandIn
 from tests.support.forgeschema import check_response
 from tests.support.gitserver import GitServer
 
@@ -65,6 +65,25 @@ def test_one_pull_request_per_automation(kind: str) -> None:
         closed = close_landed(forge, KEY, "main")
         assert [p.number for p in closed] == [newer.number]
         assert [p.head for p in forge_server.open_prs()] == ["tagpilot/apps/other"]
+        assert forge_server.violations == []
+
+
+# Requests a listing of 300 open pull requests (225 into main) takes: GitHub and GitLab filter by
+# base and ask for 100 a page; Gitea lists all, 50 a page (its default maximum), and stops at a
+# short page; Bitbucket follows ``next`` links (the stand-in serves 10 a page).
+PAGES = {"github": 3, "gitlab": 3, "gitea": 7, "bitbucket": 30}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_listing_reads_every_page(kind: str) -> None:
+    with ForgeStandIn(kind, "s3cret") as forge_server:
+        for n in range(300):
+            forge_server.prs[n + 1] = PR(n + 1, f"topic-{n}", "main" if n % 4 else "dev", "t", "b")
+        forge = Forges(requests.Session())(kind, "team/app", "s3cret", forge_server.url)
+        found = forge.open_pull_requests("main")
+        assert sorted(pr.number for pr in found) == [n + 1 for n in range(300) if n % 4]
+        assert all(pr.head == f"topic-{pr.number - 1}" for pr in found)
+        assert len(forge_server.requests) == PAGES[kind]
         assert forge_server.violations == []
 
 

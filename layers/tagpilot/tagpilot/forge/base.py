@@ -1,16 +1,12 @@
-"""What every forge client offers, and the HTTP exchange they share."""
+"""What every forge client offers: the interface, its data and its error."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
-
-import requests
+from typing import Protocol
 
 from tagpilot.errors import TagpilotError
-
-TIMEOUT = 30.0
 
 
 class ForgeError(TagpilotError):
@@ -58,40 +54,3 @@ class Forge(Protocol):
     def request_review(self, pr: PullRequest, reviewers: Sequence[str]) -> None: ...
     def auto_merge(self, pr: PullRequest) -> bool: ...
     def close(self, pr: PullRequest, comment: str) -> None: ...
-
-
-class Http:
-    """JSON over HTTPS with a token; any non-2xx answer becomes a :class:`ForgeError`."""
-
-    def __init__(self, session: requests.Session, base_url: str, headers: Mapping[str, str]):
-        self._session = session
-        self.base_url = base_url.rstrip("/")
-        self._headers = dict(headers)
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: Mapping[str, Any] | None = None,
-        url: str | None = None,
-    ) -> Any:
-        target = url or f"{self.base_url}{path}"
-        try:
-            response = self._session.request(
-                method, target, json=json, params=params, headers=self._headers, timeout=TIMEOUT
-            )
-        except requests.RequestException as exc:
-            raise ForgeError(f"{method} {target}: {exc}") from exc
-        if not 200 <= response.status_code < 300:
-            detail = response.text[:200].strip()
-            raise ForgeError(
-                f"{method} {target}: HTTP {response.status_code}: {detail}", response.status_code
-            )
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError as exc:
-            raise ForgeError(f"{method} {target}: answer is not JSON") from exc

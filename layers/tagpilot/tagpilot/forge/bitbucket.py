@@ -7,7 +7,8 @@ from typing import Any
 
 import requests
 
-from tagpilot.forge.base import ForgeError, Http, Proposal, PullRequest
+from tagpilot.forge.base import ForgeError, Proposal, PullRequest
+from tagpilot.forge.rest import Http
 
 API = "https://api.bitbucket.org/2.0"
 
@@ -30,15 +31,8 @@ class Bitbucket:
         )
 
     def open_pull_requests(self, base: str) -> list[PullRequest]:
-        out: list[PullRequest] = []
-        page: Any = self._http.call("GET", f"{self._repo}/pullrequests", params={"state": "OPEN"})
-        while True:
-            for item in page.get("values") or []:
-                if item["destination"]["branch"]["name"] == base:
-                    out.append(self._pr(item))
-            if not page.get("next"):
-                return out
-            page = self._http.call("GET", "", url=str(page["next"]))
+        items = self._http.linked(f"{self._repo}/pullrequests", {"state": "OPEN"})
+        return [self._pr(i) for i in items if i["destination"]["branch"]["name"] == base]
 
     def _reviewers(self, names: Sequence[str]) -> list[dict[str, str]]:
         # Bitbucket identifies users by UUID or account id ({...} or 557058:...).

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import requests
 
-from tagpilot.forge.base import ForgeError, Http, Proposal, PullRequest
+from tagpilot.forge.base import ForgeError, Proposal, PullRequest
+from tagpilot.forge.rest import Http
 
 API = "https://gitlab.com/api/v4"
 
@@ -31,15 +32,9 @@ class GitLab:
         )
 
     def open_pull_requests(self, base: str) -> list[PullRequest]:
-        out: list[PullRequest] = []
-        page = 1
-        while True:
-            params = {"state": "opened", "target_branch": base, "per_page": 100, "page": page}
-            items = self._http.call("GET", f"{self._project}/merge_requests", params=params)
-            out.extend(self._pr(item) for item in items)
-            if len(items) < 100:
-                return out
-            page += 1
+        params = {"state": "opened", "target_branch": base}
+        items = self._http.numbered(f"{self._project}/merge_requests", params, "per_page", 100)
+        return [self._pr(item) for item in items]
 
     def create(self, proposal: Proposal) -> PullRequest:
         body: dict[str, Any] = {
