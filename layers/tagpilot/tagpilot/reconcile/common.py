@@ -19,6 +19,31 @@ def backoff(failures: int) -> float:
 
 
 @dataclass
+class Unreleased:
+    """A failed reconcile whose release the store did not record (it was down).
+
+    ``status`` is still to be written: the failure condition, whose retry time also releases
+    the dispatcher's claim (without it the object waits for the claim's schedule, up to its
+    whole interval). ``lease`` is a Git branch lease ``(lease, owner)`` still held (else it
+    blocks the branch for :data:`tagpilot.reconcile.automation.LEASE_SECONDS`). The worker keeps
+    these and retries them until the store answers (:func:`tagpilot.reconcile.isolation.release`).
+    """
+
+    kind: str
+    namespace: str
+    name: str
+    reason: str
+    message: str
+    stalled: bool = False
+    status: bool = True
+    lease: tuple[str, str] | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.kind, self.namespace, self.name
+
+
+@dataclass
 class Outcome:
     """What one reconcile did, for logs, metrics and the CLI (never secrets)."""
 
@@ -31,6 +56,8 @@ class Outcome:
     skipped: str | None = None  # why nothing was done (missing, suspended, not due)
     metrics: dict[str, float] = field(default_factory=dict)
     follow_up: list[Any] = field(default_factory=list)  # WorkItems to send next
+    #: What a failed reconcile still holds because the store refused to record its release.
+    unreleased: Unreleased | None = None
 
     @property
     def failed(self) -> bool:

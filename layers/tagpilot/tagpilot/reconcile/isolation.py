@@ -10,8 +10,11 @@ caught by the runner and handed to :func:`contain`, which
   the dispatcher's claim (``next_due_at`` moves from the claim to the retry time);
 - returns a failed :class:`Outcome`, so the worker goes on with the next object.
 
-If even the status cannot be written (the store itself is down), the claim simply expires and
-the dispatcher sends the object again once the store is back.
+If even the status cannot be written (the store itself is down), the outcome carries an
+:class:`~tagpilot.reconcile.common.Unreleased` record of what is still held (the failure status
+that releases the claim, and any Git branch lease). The worker keeps it and calls :func:`release`
+until the store answers again (``serve`` at every tick; a Lambda worker fails the record, so SQS
+delivers it again), so no object waits for its claim to run out once the store is back.
 """
 
 from __future__ import annotations
@@ -22,10 +25,10 @@ from tagpilot.api import conditions
 from tagpilot.errors import TagpilotError
 from tagpilot.golang.duration import DurationError
 from tagpilot.reconcile.app import App
-from tagpilot.reconcile.common import Outcome, backoff
+from tagpilot.reconcile.common import Outcome, Unreleased, backoff
 from tagpilot.registry.errors import RegistryError
 from tagpilot.source.errors import SourceError
-from tagpilot.store.errors import NotFoundError, StoreError
+from tagpilot.store.errors import LeaseNotReleasedError, NotFoundError, StoreError
 from tagpilot.update.errors import UpdateError
 
 logger = logging.getLogger(__name__)
@@ -72,7 +75,11 @@ def describe(exc: BaseException) -> str:
 
 
 def contain(app: App, kind: str, namespace: str, name: str, exc: BaseException) -> Outcome:
-    """Record ``exc`` as the object's status and return the failed outcome (never raises)."""
+    """Record ``exc`` as the object's status and return the failed outcome (never raises).
+
+    What the store refused to record (the status, a lease release) is returned in
+    ``Outcome.unreleased`` for the worker to retry with :func:`release`.
+    """
     reason, stalled = classify(exc)
     message = describe(exc)
     if isinstance(exc, NotFoundError):
@@ -82,27 +89,56 @@ def contain(app: App, kind: str, namespace: str, name: str, exc: BaseException) 
     logger.debug("reconcile failure detail", exc_info=exc)
     out = Outcome(kind, namespace, name, ready="False", reason=reason, message=message)
     out.metrics["failures"] = 1
+    lease = (exc.lease, exc.owner) if isinstance(exc, LeaseNotReleasedError) else None
+    pending = Unreleased(kind, namespace, name, reason, message, stalled=stalled, lease=lease)
     try:
-        current = app.objects.get(kind, namespace, name)
+        done = release(app, pending)
+    except Exception as write_exc:  # noqa: BLE001 - the store may be what failed in the first place
+        out.message = f"{message} (status not recorded: {describe(write_exc)})"
+        out.unreleased = pending
+        logger.warning("status of %s %s/%s not recorded: %s", kind, namespace, name, out.message)
+        return out
+    return out if done else _deleted(kind, namespace, name)
+
+
+def release(app: App, pending: Unreleased) -> bool:
+    """Write the failure status of ``pending`` (releasing the claim) and release its lease.
+
+    Each step that succeeds is struck off ``pending``, so a retry does only what is left.
+    Returns False when the object was deleted meanwhile (nothing left to release).
+
+    Raises
+    ------
+    Exception
+        Whatever the store raised; ``pending`` keeps the steps still to do.
+    """
+    if pending.lease is not None:
+        app.leases.release(*pending.lease)
+        pending.lease = None
+    if not pending.status:
+        return True
+    try:
+        current = app.objects.get(pending.kind, pending.namespace, pending.name)
         if current is None:
-            return _deleted(kind, namespace, name)
+            pending.status = False
+            return False
         status = dict(current.status)
-        if stalled:
-            conditions.mark_stalled(status, reason, message, generation=current.generation)
+        generation = current.generation
+        if pending.stalled:
+            conditions.mark_stalled(status, pending.reason, pending.message, generation=generation)
             next_due, failures = None, 0
         else:
-            conditions.mark_failed(status, reason, message, generation=current.generation)
+            conditions.mark_failed(status, pending.reason, pending.message, generation=generation)
             failures = current.failures + 1
             next_due = app.clock() + backoff(failures)
         app.objects.write_status(
             current, status, next_due_at=next_due, extra={"failures": failures}
         )
     except NotFoundError:
-        return _deleted(kind, namespace, name)
-    except Exception as write_exc:  # noqa: BLE001 - the store may be what failed in the first place
-        out.message = f"{message} (status not recorded: {describe(write_exc)})"
-        logger.warning("status of %s %s/%s not recorded: %s", kind, namespace, name, out.message)
-    return out
+        pending.status = False
+        return False
+    pending.status = False
+    return True
 
 
 def _deleted(kind: str, namespace: str, name: str) -> Outcome:

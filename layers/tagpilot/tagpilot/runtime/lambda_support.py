@@ -18,7 +18,9 @@ from tagpilot.config import load_settings
 from tagpilot.reconcile import runner
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
+from tagpilot.reconcile.isolation import release
 from tagpilot.runtime.app import build_app
+from tagpilot.store.errors import StoreError
 from tagpilot.store.queues import WorkItem
 
 _APP: Any = None
@@ -83,13 +85,36 @@ def begin_batch(context: Any, records: int) -> RecordBudget | None:
     return budget
 
 
+class ReleaseNotRecordedError(StoreError):
+    """A failed reconcile's status (its claim's release) or lease could not be recorded."""
+
+
 def run_work_record(
     body: str, metrics: Any, logger: Any, budget: RecordBudget | None = None
 ) -> None:
-    """Handle one queue message (scan or automation worker): reconcile, then log and measure."""
+    """Handle one queue message (scan or automation worker): reconcile, then log and measure.
+
+    Raises
+    ------
+    ReleaseNotRecordedError
+        A reconcile failed and the store refused its failure status or lease release even on a
+        second try: the record fails, so SQS delivers it again (after the queue's visibility
+        timeout, when the store is back) instead of the object waiting for its claim to run out.
+    """
     if budget is not None:
         budget.start_record()
-    record_outcomes(metrics, logger, runner.run(current_app(), WorkItem.from_body(body)))
+    app = current_app()
+    outcomes = runner.run(app, WorkItem.from_body(body))
+    record_outcomes(metrics, logger, outcomes)
+    for out in outcomes:
+        if out.unreleased is None:
+            continue
+        try:
+            release(app, out.unreleased)
+        except Exception as exc:  # noqa: BLE001 - the store is still down: SQS retries
+            raise ReleaseNotRecordedError(
+                f"{out.kind} {out.namespace}/{out.name}: failure not recorded: {exc}"
+            ) from exc
 
 
 def record_outcomes(metrics: Any, logger: Any, outcomes: Iterable[Outcome]) -> None:

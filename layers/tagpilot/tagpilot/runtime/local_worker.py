@@ -12,8 +12,9 @@ from typing import Any
 
 from tagpilot.reconcile import runner
 from tagpilot.reconcile.app import App
-from tagpilot.reconcile.common import Outcome
+from tagpilot.reconcile.common import Outcome, Unreleased
 from tagpilot.reconcile.dispatch import dispatch_due
+from tagpilot.reconcile.isolation import release
 from tagpilot.store.errors import StoreError
 from tagpilot.store.queues import MemoryQueue
 
@@ -29,14 +30,19 @@ class LocalWorker:
         self._lock = threading.RLock()
         #: The last dispatch failure (``None`` once the store answers again).
         self.store_error: str | None = None
+        #: Failed reconciles whose status (the claim's release) or lease the store refused to
+        #: record; retried at every tick until the store answers.
+        self.unreleased: list[Unreleased] = []
 
     def tick(self) -> list[Outcome]:
         """Dispatch what is due, then drain both queues.
 
         A store outage during dispatch is logged and the tick ends (the next tick retries); the
-        reconciles themselves never raise (see :mod:`tagpilot.reconcile.isolation`).
+        reconciles themselves never raise (see :mod:`tagpilot.reconcile.isolation`). What failed
+        reconciles still hold because the store was down is released first.
         """
         with self._lock:
+            self.release_pending()
             try:
                 dispatch_due(self.app)
             except StoreError as exc:
@@ -53,10 +59,36 @@ class LocalWorker:
             for queue in self._queues():
                 while (item := queue.take()) is not None:
                     for outcome in runner.run(self.app, item):
+                        self._keep_unreleased(outcome)
                         outcomes.append(outcome)
                         if self._on_outcome is not None:
                             self._on_outcome(outcome)
             return outcomes
+
+    def release_pending(self) -> int:
+        """Retry the releases the store refused; returns how many are still pending."""
+        with self._lock:
+            while self.unreleased:
+                pending = self.unreleased[0]
+                try:
+                    release(self.app, pending)
+                except Exception as exc:  # noqa: BLE001 - still down: the next tick retries
+                    logger.warning("release of %s %s/%s still pending: %s", *pending.key, exc)
+                    break
+                self.unreleased.pop(0)
+                logger.info("released %s %s/%s after the store came back", *pending.key)
+            return len(self.unreleased)
+
+    def _keep_unreleased(self, outcome: Outcome) -> None:
+        key = (outcome.kind, outcome.namespace, outcome.name)
+        for earlier in self.unreleased:
+            if earlier.key == key:
+                # A later reconcile of the same object wrote (or owns) its status now; an
+                # earlier run's lease is still to be released.
+                earlier.status = False
+        self.unreleased = [p for p in self.unreleased if p.status or p.lease is not None]
+        if outcome.unreleased is not None:
+            self.unreleased.append(outcome.unreleased)
 
     def _queues(self) -> tuple[MemoryQueue, MemoryQueue]:
         scan, automation = self.app.scan_queue, self.app.automation_queue

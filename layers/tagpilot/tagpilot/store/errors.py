@@ -17,3 +17,12 @@ class ConflictError(StoreError):
 
 class SecretNotFoundError(StoreError):
     """The referenced Secret was never applied (or was deleted)."""
+
+
+class LeaseNotReleasedError(StoreError):
+    """A lease could not be released (the store failed): its holder must retry the release."""
+
+    def __init__(self, message: str, *, lease: str, owner: str) -> None:
+        super().__init__(message)
+        self.lease = lease
+        self.owner = owner

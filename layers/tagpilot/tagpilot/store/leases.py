@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from pynamodb.exceptions import DeleteError, PutError
 
+from tagpilot.store.errors import LeaseNotReleasedError, StoreError
 from tagpilot.store.models import Models
 from tagpilot.store.objects import _wrap as wrap_errors
 
@@ -33,8 +34,21 @@ class LeaseStore:
             raise
         return True
 
-    @wrap_errors("release lease")
     def release(self, lease: str, owner: str) -> None:
+        """Release ``lease`` if ``owner`` still holds it.
+
+        Raises
+        ------
+        LeaseNotReleasedError
+            The store failed; the error names the lease and owner so the release can be retried.
+        """
+        try:
+            self._release(lease, owner)
+        except StoreError as exc:
+            raise LeaseNotReleasedError(str(exc), lease=lease, owner=owner) from exc
+
+    @wrap_errors("release lease")
+    def _release(self, lease: str, owner: str) -> None:
         m = self._model
         try:
             m(lease).delete(condition=m.owner == owner)
