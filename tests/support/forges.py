@@ -226,7 +226,7 @@ class ForgeStandIn:
         if tail == "" and method == "PUT":
             pr.title = body.get("title", pr.title)
             pr.body = body.get("description", pr.body)
-            pr.labels += [x for x in body.get("add_labels", "").split(",") if x]
+            pr.labels += body.get("add_labels", [])
             pr.reviewers += body.get("reviewer_ids", [])
             if body.get("state_event") == "close":
                 pr.state = "closed"

@@ -52,7 +52,8 @@ class GitLab:
         self._put(pr, {"title": title, "description": body})
 
     def label(self, pr: PullRequest, labels: Sequence[str]) -> None:
-        self._put(pr, {"add_labels": ",".join(labels)})
+        # GitLab's schema: an array of names (Grape also takes a comma-separated string).
+        self._put(pr, {"add_labels": list(labels)})
 
     def request_review(self, pr: PullRequest, reviewers: Sequence[str]) -> None:
         ids = []
