@@ -36,6 +36,8 @@ ENV_SOURCE_QUEUE_URL = "TAGPILOT_SOURCE_QUEUE_URL"
 ENV_ARTIFACT_BUCKET = "TAGPILOT_ARTIFACT_BUCKET"
 ENV_EVENT_BUS = "TAGPILOT_EVENT_BUS"
 ENV_ARTIFACT_MAX_BYTES = "TAGPILOT_ARTIFACT_MAX_BYTES"
+#: Keyless cosign: a Sigstore ``trusted_root.json`` file; unset: the one bundled with ``sigstore``.
+ENV_SIGSTORE_TRUSTED_ROOT = "TAGPILOT_SIGSTORE_TRUSTED_ROOT"
 #: Default cap on an OCI layer's unpacked content (ephemeral storage; README "OCIRepository").
 DEFAULT_ARTIFACT_MAX_BYTES = 512 * 1024 * 1024
 
@@ -83,6 +85,8 @@ class Settings:
     source_queue_url: str = ""  # OCIRepository work (SourceFunction); empty: the scan queue
     event_bus_name: str = ""
     artifact_max_bytes: int = DEFAULT_ARTIFACT_MAX_BYTES
+    #: Keyless verification's trust root file ("": sigstore's bundled public-good root).
+    sigstore_trusted_root: str = ""
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -114,6 +118,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             dynamodb_endpoint=env.get(ENV_DYNAMODB_ENDPOINT) or None,
             secrets_endpoint=env.get(ENV_SECRETS_ENDPOINT) or None,
             artifact_max_bytes=max_bytes,
+            sigstore_trusted_root=env.get(ENV_SIGSTORE_TRUSTED_ROOT, ""),
         )
     missing = [name for name in _REQUIRED_IN_AWS if not env.get(name)]
     if missing:
@@ -140,6 +145,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         source_queue_url=env.get(ENV_SOURCE_QUEUE_URL, ""),
         event_bus_name=env.get(ENV_EVENT_BUS, ""),
         artifact_max_bytes=max_bytes,
+        sigstore_trusted_root=env.get(ENV_SIGSTORE_TRUSTED_ROOT, ""),
     )
 
 

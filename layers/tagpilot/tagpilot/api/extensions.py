@@ -13,7 +13,9 @@ ImagePolicy
     ``order``: ``newest-pushed``: among the tags the policy accepts, pick the last pushed.
     ``soak``: a duration: a tag may become ``latestRef`` only this long after it was pushed.
     ``allow-downgrade``: ``"true"`` turns never-downgrade off.
-    ``verify``, ``platforms``: accept only signed images / images built for the platforms.
+    ``verify-secret`` (cosign public keys) or ``verify-identities`` (keyless: a JSON array of
+    ``matchOIDCIdentity`` entries), ``platforms``: accept only signed images / images built for
+    the platforms.
 ImageUpdateAutomation
     ``change-windows``: cron expressions (``;``-separated) of the minutes pushes are allowed in;
     ``change-windows-timezone``: their IANA time zone (default UTC).
@@ -23,6 +25,7 @@ ImageUpdateAutomation
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -53,6 +56,9 @@ PULL_REQUEST_BODY = PREFIX + "pull-request-body"
 PULL_REQUEST_LABELS = PREFIX + "pull-request-labels"
 PULL_REQUEST_REVIEWERS = PREFIX + "pull-request-reviewers"
 PULL_REQUEST_AUTO_MERGE = PREFIX + "pull-request-auto-merge"
+
+VERIFY_SECRET = PREFIX + "verify-secret"
+VERIFY_IDENTITIES = PREFIX + "verify-identities"
 
 PUSH_TIME_SOURCES = ("auto", "ecr", "dockerhub", "config")
 NEWEST_PUSHED = "newest-pushed"
@@ -149,6 +155,44 @@ def registry_budget(annotations: Mapping[str, str]) -> Budget | None:
     return None if text is None else parse_budget(text)
 
 
+def verify_identities(annotations: Mapping[str, str]) -> list[tuple[str, str]] | None:
+    """``verify-identities``: ``[{"issuer": re, "subject": re}, ...]``; ``None`` when absent.
+
+    The entries of an OCIRepository's ``verify.matchOIDCIdentity`` (RE2 regexps, unanchored, both
+    fields required, either may be empty); ``[]`` accepts any identity the trust root certified.
+    """
+    text = annotations.get(VERIFY_IDENTITIES)
+    if text is None:
+        return None
+    if annotations.get(VERIFY_SECRET):
+        raise ExtensionError(
+            VERIFY_IDENTITIES, f"cannot be combined with {VERIFY_SECRET}: keys or keyless"
+        )
+    shape = 'must be a JSON array of {"issuer": regexp, "subject": regexp}'
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        raise ExtensionError(VERIFY_IDENTITIES, shape) from None
+    if not isinstance(doc, list):
+        raise ExtensionError(VERIFY_IDENTITIES, shape)
+    from tagpilot.golang import regexp
+
+    identities = []
+    for i, entry in enumerate(doc):
+        if not isinstance(entry, dict) or set(entry) != {"issuer", "subject"}:
+            raise ExtensionError(VERIFY_IDENTITIES, f"entry {i}: {shape}")
+        for key in ("issuer", "subject"):
+            if not isinstance(entry[key], str):
+                raise ExtensionError(VERIFY_IDENTITIES, f"entry {i}: {key} must be a string")
+            try:
+                regexp.compile(entry[key])
+            except regexp.RegexpSyntaxError as exc:
+                message = f"entry {i}: invalid {key} regular expression: {exc}"
+                raise ExtensionError(VERIFY_IDENTITIES, message) from None
+        identities.append((entry["issuer"], entry["subject"]))
+    return identities
+
+
 #: The ``tagpilot.dev/`` annotations each kind understands (anything else is refused at apply).
 KNOWN: dict[str, tuple[str, ...]] = {
     "ImageRepository": (PUSH_TIMES, REGISTRY_BUDGET),
@@ -156,7 +200,8 @@ KNOWN: dict[str, tuple[str, ...]] = {
         ORDER,
         SOAK,
         ALLOW_DOWNGRADE,
-        PREFIX + "verify-secret",
+        VERIFY_SECRET,
+        VERIFY_IDENTITIES,
         PREFIX + "platforms",
     ),
     "ImageUpdateAutomation": (
@@ -202,7 +247,7 @@ def annotation_errors(kind: str, annotations: Mapping[str, str]) -> list[str]:
             errors.append(f"annotation {key}: not a tagpilot extension of {kind}")
     checks = {
         "ImageRepository": lambda a: (push_time_source(a), registry_budget(a)),
-        "ImagePolicy": policy_options,
+        "ImagePolicy": lambda a: (policy_options(a), verify_identities(a)),
         "ImageUpdateAutomation": _check_windows,
     }
     try:

@@ -110,8 +110,7 @@ def _validate_verify(value: Any, check: Checker, path: str) -> None:
     if provider == "notation":
         check.fail(f"{path}.provider", "provider 'notation' is not supported by tagpilot")
     check.local_ref(verify, "secretRef", path)
-    if check.local_ref(verify, "trustedRootSecretRef", path):
-        check.fail(f"{path}.trustedRootSecretRef", "not supported by tagpilot")
+    check.local_ref(verify, "trustedRootSecretRef", path)
     identities = verify.get("matchOIDCIdentity")
     if identities is not None and not isinstance(identities, list):
         check.fail(f"{path}.matchOIDCIdentity", "must be an array")
@@ -129,12 +128,6 @@ def _validate_verify(value: Any, check: Checker, path: str) -> None:
                     regexp.compile(text)
                 except regexp.RegexpSyntaxError as exc:
                     check.fail(f"{where}.{key}", f"invalid regular expression: {exc}")
-    if verify.get("secretRef") is None and provider == "cosign":
-        check.fail(
-            f"{path}.secretRef",
-            "keyless verification is not supported by tagpilot: set secretRef to a secret "
-            "holding cosign public keys (*.pub)",
-        )
 
 
 @dataclass(frozen=True)

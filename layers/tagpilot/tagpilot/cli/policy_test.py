@@ -96,6 +96,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="accept only tags signed with this cosign public key (repeatable; needs --image)",
     )
     p.add_argument(
+        "--cosign-identity",
+        metavar="REGEX",
+        help="keyless: accept only tags signed by a certificate whose subject (SAN) matches this "
+        "RE2 regexp (needs --image)",
+    )
+    p.add_argument(
+        "--cosign-issuer",
+        metavar="REGEX",
+        help="keyless: ... and whose OIDC issuer matches this RE2 regexp (needs --image)",
+    )
+    p.add_argument(
+        "--trusted-root",
+        metavar="FILE",
+        help="keyless: Sigstore trusted_root.json (default: $TAGPILOT_SIGSTORE_TRUSTED_ROOT, "
+        "else sigstore's bundled public-good root)",
+    )
+    p.add_argument(
         "--platform",
         action="append",
         metavar="OS/ARCH",
@@ -175,21 +192,50 @@ def _list_image(args: argparse.Namespace) -> list[str]:
 
 
 def _requirements(args: argparse.Namespace, annotations: dict[str, str]) -> Any:
-    """Verification asked by ``--cosign-key``/``--platform`` or the manifest's annotations."""
+    """Verification asked by the flags (keys, keyless, platforms) or the manifest's annotations."""
+    from tagpilot.api.extensions import ExtensionError, verify_identities
     from tagpilot.reconcile.verified import VERIFY_SECRET, Requirements, parse_platforms
+    from tagpilot.verify.cosign import OIDCIdentity
 
     platforms = tuple(args.platform or ()) or parse_platforms(annotations)
-    keys = None
+    keyless = args.cosign_identity is not None or args.cosign_issuer is not None
+    if keyless and args.cosign_key:
+        raise _Usage("--cosign-key and --cosign-identity/--cosign-issuer exclude each other")
+    keys, identities = None, None
     if args.cosign_key:
         keys = {f"key{n}.pub": _read_text(path) for n, path in enumerate(args.cosign_key)}
+    elif keyless:
+        identities = (OIDCIdentity(args.cosign_issuer or "", args.cosign_identity or ""),)
     elif VERIFY_SECRET in annotations:
         raise _Usage(f"the manifest sets {VERIFY_SECRET}: pass its public key with --cosign-key")
-    requirements = Requirements(keys, platforms)
+    else:
+        try:
+            pairs = verify_identities(annotations)
+        except ExtensionError as err:
+            raise _Usage(str(err)) from None
+        if pairs is not None:
+            identities = tuple(OIDCIdentity(issuer, subject) for issuer, subject in pairs)
+    trusted_root = _trusted_root(args) if identities is not None else None
+    requirements = Requirements(keys, platforms, identities, trusted_root)
     if not requirements.active:
         return None
     if args.image is None:
-        raise _Usage("--cosign-key and --platform check images: they need --image")
+        raise _Usage("--cosign-key, --cosign-identity and --platform check images: need --image")
     return requirements
+
+
+def _trusted_root(args: argparse.Namespace) -> bytes | None:
+    from tagpilot.config import ConfigurationError, load_settings
+    from tagpilot.verify.trustroot import TrustRootError, read_trusted_root_file
+
+    try:
+        path = args.trusted_root or load_settings().sigstore_trusted_root
+    except ConfigurationError as err:
+        raise _Usage(str(err)) from None
+    try:
+        return read_trusted_root_file(path)
+    except TrustRootError as err:
+        raise _Usage(str(err)) from None
 
 
 def _verified(

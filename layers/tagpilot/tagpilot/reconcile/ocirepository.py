@@ -31,7 +31,8 @@ from tagpilot.registry.errors import AuthConfigError, ImageURLInvalidError
 from tagpilot.registry.oci_url import parse_oci_url
 from tagpilot.store.artifacts import ArtifactStorage, LocalArtifactStorage, artifact_dir
 from tagpilot.store.errors import StoreError
-from tagpilot.verify.cosign import verify_image
+from tagpilot.verify.cosign import OIDCIdentity, verify_image
+from tagpilot.verify.trustroot import TRUSTED_ROOT_KEY, TrustRootError, read_trusted_root_file
 
 KIND = "OCIRepository"
 URL_INVALID = "URLInvalid"
@@ -187,12 +188,21 @@ class _Run:
         provider = verify.get("provider", "cosign")
         secret_name = (verify.get("secretRef") or {}).get("name")
         label = provider if secret_name else f"{provider} keyless"
+        keys: dict[str, str] | None = None
+        trusted_root: bytes | None = None
         try:
-            keys = dict(
-                self.app.secrets.get(self.resource.namespace, secret_name, use="registry").data
-            )
-        except StoreError as exc:
+            if secret_name:
+                keys = dict(
+                    self.app.secrets.get(self.resource.namespace, secret_name, use="registry").data
+                )
+            else:
+                trusted_root = self._trusted_root(verify)
+        except (StoreError, TrustRootError) as exc:
             self._verification_failed(label, str(exc))
+        identities = [
+            OIDCIdentity(str(i.get("issuer") or ""), str(i.get("subject") or ""))
+            for i in verify.get("matchOIDCIdentity") or []
+        ]
         result = verify_image(
             self.app.registry,
             image,
@@ -200,6 +210,8 @@ class _Run:
             auth=auth,
             timeout=self.spec.timeout,
             keys=keys,
+            identities=identities,
+            trusted_root=trusted_root,
         )
         if not result.verified:
             self._verification_failed(label, result.message)
@@ -209,6 +221,24 @@ class _Run:
             conditions.SUCCEEDED,
             f"verified signature of revision {resolved.revision}",
         )
+
+    def _trusted_root(self, verify: dict[str, Any]) -> bytes | None:
+        """``trustedRootSecretRef``'s ``trusted_root.json``, else the setting's file, else None."""
+        name = (verify.get("trustedRootSecretRef") or {}).get("name")
+        if not name:
+            return read_trusted_root_file(getattr(self.app.settings, "sigstore_trusted_root", ""))
+        where = f"{self.resource.namespace}/{name}"
+        try:
+            data = self.app.secrets.get(self.resource.namespace, name, use="registry").data
+        except StoreError as exc:
+            message = f"failed to read trusted root from secret '{where}': {exc}"
+            raise TrustRootError(message) from None
+        if TRUSTED_ROOT_KEY not in data:
+            raise TrustRootError(
+                f"failed to read trusted root from secret '{where}': "
+                f"'{TRUSTED_ROOT_KEY}' not found in secret '{where}'"
+            )
+        return str(data[TRUSTED_ROOT_KEY]).encode()
 
     def _verification_failed(self, label: str, error: str) -> NoReturn:
         message = f"failed to verify the signature using provider '{label}': {error}"

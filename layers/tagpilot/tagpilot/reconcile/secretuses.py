@@ -36,6 +36,7 @@ SECRET_REFERENCES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
         (("certSecretRef", "name"), "registry"),
         (("proxySecretRef", "name"), "registry"),
         (("verify", "secretRef", "name"), "registry"),
+        (("verify", "trustedRootSecretRef", "name"), "registry"),
     ),
 }
 

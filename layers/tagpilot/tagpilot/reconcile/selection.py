@@ -27,6 +27,7 @@ from tagpilot.api.extensions import (
     PolicyOptions,
     policy_options,
     push_time_source,
+    verify_identities,
 )
 from tagpilot.api.imagerepository import ImageRepositorySpec
 from tagpilot.api.resource import Resource
@@ -37,6 +38,7 @@ from tagpilot.policy.extensions import is_downgrade, newest_pushed, soak
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.registryauth import build_registry_auth
 from tagpilot.reconcile.verified import (
+    VERIFY_IDENTITIES,
     VERIFY_SECRET,
     Checker,
     Requirements,
@@ -45,6 +47,8 @@ from tagpilot.reconcile.verified import (
 )
 from tagpilot.registry.names import ImageName
 from tagpilot.store.errors import SecretNotFoundError
+from tagpilot.verify.cosign import OIDCIdentity
+from tagpilot.verify.trustroot import TrustRootError, read_trusted_root_file
 
 WAITING = PREFIX + "Waiting"
 HELD = PREFIX + "Held"
@@ -105,6 +109,14 @@ def _ext(policy: Resource) -> dict[str, Any]:
 
 def _requirements(app: Any, policy: Resource) -> Requirements:
     platforms = parse_platforms(policy.annotations)
+    identities = verify_identities(policy.annotations)
+    if identities is not None:
+        try:
+            root = read_trusted_root_file(getattr(app.settings, "sigstore_trusted_root", ""))
+        except TrustRootError as exc:
+            raise ExtensionError(VERIFY_IDENTITIES, str(exc)) from None
+        wanted = tuple(OIDCIdentity(issuer, subject) for issuer, subject in identities)
+        return Requirements(None, platforms, wanted, root)
     secret = policy.annotations.get(VERIFY_SECRET)
     if not secret:
         return Requirements(None, platforms)

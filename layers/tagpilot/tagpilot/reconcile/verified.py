@@ -1,8 +1,11 @@
-"""Verified images only (``tagpilot.dev/verify-secret``, ``tagpilot.dev/platforms``).
+"""Verified images only (``tagpilot.dev/verify-secret|verify-identities``, ``.../platforms``).
 
-A candidate tag is accepted only when its image has a valid cosign signature made with one of the
-public keys (``*.pub`` entries) of the named Secret (the verifier of OCIRepository,
-:mod:`tagpilot.verify.cosign`), and, with ``platforms``, when it is an image index that contains
+A candidate tag is accepted only when its image has a valid cosign signature (the verifier of
+OCIRepository, :mod:`tagpilot.verify.cosign`) made with one of the public keys (``*.pub``
+entries) of the ``verify-secret`` Secret, or keyless by an identity of ``verify-identities``
+(Fulcio certificate and Rekor bundle checked against the Sigstore trust root, the
+``TAGPILOT_SIGSTORE_TRUSTED_ROOT`` setting or sigstore's bundled public-good root), and, with
+``platforms``, when it is an image index that contains
 every listed platform (``os/arch[/variant]``). The policy's best tag is checked first; a rejected
 tag is dropped and the next best is checked, up to :data:`MAX_CHECKS` tags.
 
@@ -16,27 +19,42 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tagpilot.api.extensions import PREFIX, ExtensionError
+from tagpilot.api.extensions import PREFIX, VERIFY_IDENTITIES, VERIFY_SECRET, ExtensionError
 from tagpilot.policy.errors import NoCandidateError
 from tagpilot.policy.evaluate import Rejection
 from tagpilot.registry.content import get_manifest
 from tagpilot.registry.errors import RegistryError
 from tagpilot.registry.names import ImageName
-from tagpilot.verify.cosign import verify_image
+from tagpilot.verify.cosign import OIDCIdentity, verify_image
 
-VERIFY_SECRET = PREFIX + "verify-secret"
+__all__ = [
+    "MAX_CHECKS",
+    "PLATFORMS",
+    "VERIFY_IDENTITIES",
+    "VERIFY_SECRET",
+    "Checker",
+    "Requirements",
+    "parse_platforms",
+    "select_verified",
+]
 PLATFORMS = PREFIX + "platforms"
 MAX_CHECKS = 20
 
 
 @dataclass(frozen=True)
 class Requirements:
-    keys: Mapping[str, str] | None  # None: no signature required
+    keys: Mapping[str, str] | None  # None: no key signature required
     platforms: tuple[str, ...] = ()
+    identities: tuple[OIDCIdentity, ...] | None = None  # None: no keyless signature required
+    trusted_root: bytes | None = None  # keyless: None is sigstore's bundled public-good root
+
+    @property
+    def signed(self) -> bool:
+        return self.keys is not None or self.identities is not None
 
     @property
     def active(self) -> bool:
-        return self.keys is not None or bool(self.platforms)
+        return self.signed or bool(self.platforms)
 
 
 def parse_platforms(annotations: Mapping[str, str]) -> tuple[str, ...]:
@@ -90,7 +108,7 @@ class Checker:
             missing = [p for p in self.requirements.platforms if p not in present]
             if missing:
                 return "image index lacks platform " + ", ".join(missing)
-        if self.requirements.keys is not None:
+        if self.requirements.signed:
             result = verify_image(
                 self.client,
                 self.image,
@@ -98,6 +116,8 @@ class Checker:
                 auth=self.auth,
                 timeout=self.timeout,
                 keys=self.requirements.keys,
+                identities=self.requirements.identities,
+                trusted_root=self.requirements.trusted_root,
             )
             if not result.verified:
                 return f"signature not verified: {result.message}"

@@ -10,7 +10,9 @@ signature suffices. Unlike Flux (which sets no claim verifier) the payload must 
 artifact's digest in ``critical.image.docker-manifest-digest``, as the cosign CLI requires: a
 signature moved to another ``.sig`` tag does not verify.
 
-Keyless verification (§6.3) is not available yet: without keys the result says so.
+Keyless (§6.3, no keys): each layer's Fulcio certificate, chain and Rekor bundle are verified
+against a Sigstore trust root (:mod:`tagpilot.verify.keyless`, :mod:`tagpilot.verify.trustroot`),
+and its identity matched against ``matchOIDCIdentity``; one layer passing suffices.
 
 Example
 -------
@@ -180,9 +182,7 @@ def verify_image(
     except RegistryError as exc:
         return VerificationResult(False, f"failed to fetch signatures for '{ref}': {exc}")
     if keys is None:
-        return VerificationResult(
-            False, "keyless verification is not supported: set verify.secretRef to public keys"
-        )
+        return _verify_keyless(signatures, digest, identities or (), trusted_root)
     try:
         parsed = load_public_keys(keys)
     except VerificationError as exc:
@@ -201,6 +201,42 @@ def verify_image(
     return VerificationResult(
         False, f"no matching signatures were found for '{ref}'", signatures=len(signatures)
     )
+
+
+def _verify_keyless(
+    signatures: list[Signature],
+    digest: str,
+    identities: Sequence[OIDCIdentity],
+    trusted_root: bytes | None,
+) -> VerificationResult:
+    # Imported here: sigstore takes most of a second to import, and key mode never needs it.
+    from tagpilot.verify import keyless, trustroot
+
+    count = len(signatures)
+    if not signatures:
+        return VerificationResult(False, "no signatures found")
+    try:
+        root = trustroot.load_trusted_root(trusted_root)
+    except trustroot.TrustRootError as exc:
+        return VerificationResult(False, str(exc), signatures=count)
+    policy = keyless.RegexpIdentities(identities)
+    errors: list[str] = []
+    for sig in signatures:
+        try:
+            cert = keyless.verify_layer(root, sig.payload, sig.signature, sig.annotations, policy)
+            claimed = payload_digest(sig.payload)
+            if claimed != digest:
+                raise keyless.KeylessError(f"invalid or missing digest in claim: {claimed}")
+        except keyless.KeylessError as exc:
+            if str(exc) not in errors:
+                errors.append(str(exc))
+            continue
+        subjects = ", ".join(keyless.certificate_subjects(cert))
+        issuer = keyless.certificate_issuer(cert)
+        return VerificationResult(
+            True, f"verified keyless signature of {subjects} ({issuer})", subjects, count
+        )
+    return VerificationResult(False, "no matching signatures: " + "; ".join(errors), None, count)
 
 
 def _signatures(
