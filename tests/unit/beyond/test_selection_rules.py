@@ -137,6 +137,18 @@ def _doc(kind: str, annotations: dict) -> dict:
             "unknown time zone",
         ),
         ("ImageUpdateAutomation", {"tagpilot.dev/pull-request": "svn"}, "must be one of github"),
+        ("ImagePolicy", {"tagpilot.dev/verify-identities": "issuer=x"}, "must be a JSON array"),
+        ("ImagePolicy", {"tagpilot.dev/verify-identities": '[{"issuer": ""}]'}, "entry 0:"),
+        (
+            "ImagePolicy",
+            {"tagpilot.dev/verify-identities": '[{"issuer": "(", "subject": ""}]'},
+            "entry 0: invalid issuer regular expression: error parsing regexp",
+        ),
+        (
+            "ImagePolicy",
+            {"tagpilot.dev/verify-identities": "[]", "tagpilot.dev/verify-secret": "keys"},
+            "cannot be combined with tagpilot.dev/verify-secret",
+        ),
     ],
 )
 def test_apply_refuses_bad_extension_annotations(kind, annotations, problem) -> None:
@@ -150,7 +162,11 @@ def test_apply_accepts_valid_extension_annotations() -> None:
     from tagpilot.api.loader import validate_document
 
     ok = {
-        "ImagePolicy": {"tagpilot.dev/order": "newest-pushed", "tagpilot.dev/soak": "2h"},
+        "ImagePolicy": {
+            "tagpilot.dev/order": "newest-pushed",
+            "tagpilot.dev/soak": "2h",
+            "tagpilot.dev/verify-identities": '[{"issuer": "^https://token\\\\.", "subject": ""}]',
+        },
         "ImageRepository": {"tagpilot.dev/push-times": "auto", "other.io/x": "y"},
         "ImageUpdateAutomation": {
             "tagpilot.dev/change-windows": "* 9-16 * * 1-5",
