@@ -201,7 +201,8 @@ def _requirements(args: argparse.Namespace, annotations: dict[str, str]) -> Any:
     keyless = args.cosign_identity is not None or args.cosign_issuer is not None
     if keyless and args.cosign_key:
         raise _Usage("--cosign-key and --cosign-identity/--cosign-issuer exclude each other")
-    keys, identities = None, None
+    keys: dict[str, str] | None = None
+    identities: tuple[OIDCIdentity, ...] | None = None
     if args.cosign_key:
         keys = {f"key{n}.pub": _read_text(path) for n, path in enumerate(args.cosign_key)}
     elif keyless:
