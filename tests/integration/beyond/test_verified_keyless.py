@@ -89,6 +89,14 @@ def test_only_keyless_signed_tags_are_selected(xapp, registry, sigstore, tmp_pat
     reasons = _reasons(policy.status["extensions"]["rejected"])
     assert set(reasons) == {"1.1.0", "1.2.0", "1.3.0", "1.4.0"}
     _check(reasons)
+    assert policy.status["extensions"]["verified"]["1.0.0"][1] is True
+
+    # Narrowing the identities re-checks what was verified under the old ones: nothing passes.
+    narrow = json.dumps([{"issuer": "", "subject": "^https://github.com/org/other/"}])
+    apply(xapp, "ImagePolicy", "app", spec, {"tagpilot.dev/verify-identities": narrow})
+    out = imagepolicy.reconcile(xapp, "apps", "app")
+    assert (out.ready, out.reason) == ("False", "Failure")  # 1.0.0 is no longer accepted
+    assert out.message.startswith("no verified tag (1.4.0: signature not verified: ")
 
 
 def test_policy_test_keyless_flags_and_annotation(registry, sigstore, tmp_path, capsys) -> None:

@@ -15,6 +15,8 @@ costs one ``HEAD`` per checked tag unless the tag now points at another image.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,6 +58,20 @@ class Requirements:
     def active(self) -> bool:
         return self.signed or bool(self.platforms)
 
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever what is required changes (keys, identities, trust root, platforms)."""
+        root = hashlib.sha256(self.trusted_root).hexdigest() if self.trusted_root else None
+        doc = [
+            sorted((self.keys or {}).items()) if self.keys is not None else None,
+            [[i.issuer, i.subject] for i in self.identities or ()]
+            if self.identities is not None
+            else None,
+            root,
+            list(self.platforms),
+        ]
+        return hashlib.sha256(json.dumps(doc).encode()).hexdigest()[:16]
+
 
 def parse_platforms(annotations: Mapping[str, str]) -> tuple[str, ...]:
     text = annotations.get(PLATFORMS, "")
@@ -75,7 +91,8 @@ class Checker:
     auth: Any
     timeout: float
     requirements: Requirements
-    cache: dict[str, list[Any]] = field(default_factory=dict)  # tag -> [digest, ok, reason]
+    #: tag -> [digest, ok, reason, requirements fingerprint]
+    cache: dict[str, list[Any]] = field(default_factory=dict)
 
     def check(self, tag: str) -> str | None:
         """``None`` when ``tag`` is acceptable, else why not."""
@@ -84,10 +101,13 @@ class Checker:
         except RegistryError as exc:
             return f"cannot read its digest: {exc}"
         cached = self.cache.get(tag)
-        if cached and cached[0] == digest and cached[1]:
-            return None  # verified before; a rejection is checked again (it may be signed now)
+        fingerprint = self.requirements.fingerprint
+        if cached and cached[0] == digest and cached[1] and cached[3:] == [fingerprint]:
+            # Verified before under the same requirements; a rejection is checked again (it may
+            # be signed now), and so is everything once the keys or identities change.
+            return None
         reason = self._verdict(digest)
-        self.cache[tag] = [digest, reason is None, reason or ""]
+        self.cache[tag] = [digest, reason is None, reason or "", fingerprint]
         return reason
 
     def _verdict(self, digest: str) -> str | None:
