@@ -17,7 +17,7 @@ PYTEST_ARGS ?=
 # The stack tier (`make test-stack`) runs at the end of `make test` (STACK=0 leaves it out). It
 # runs every function on Python 3.13 already, so `make test-py313` does not run it again.
 STACK ?= 1
-BENCHES := scan policy automation latency pushed notify oci cost
+BENCHES := scan policy automation latency pushed notify oci cost keyless
 
 # SAM needs a region even offline; use the caller's if set. No telemetry calls from builds.
 SAM_ENV = AWS_DEFAULT_REGION="$${AWS_DEFAULT_REGION:-us-east-1}" SAM_CLI_TELEMETRY=0
