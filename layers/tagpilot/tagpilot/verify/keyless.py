@@ -20,7 +20,9 @@ policy protocol. Its high-level ``Verifier`` cannot be used: since 3.x it requir
 *inclusion proof with checkpoint* in every bundle (sigstore-python #1088), which cosign's ``.sig``
 bundles never carry (they hold the SET only; cosign verifies them offline with the SET, as Flux
 does). Steps 1, 2, 5 and 6 are therefore written here with ``cryptography``, the way
-``sigstore.verify.verifier`` writes them.
+``sigstore.verify.verifier`` writes them. ``verify_sct``, ``KeyringPurpose`` and ``KeyID`` come
+from sigstore's private modules: ``sigstore`` is pinned exactly, and ``tests/unit/verify`` fails
+if an upgrade changes them.
 """
 
 from __future__ import annotations
@@ -40,11 +42,14 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from tagpilot.errors import TagpilotError
 from tagpilot.golang import regexp
-from tagpilot.verify.cosign import OIDCIdentity, verify_signature
+from tagpilot.verify.cosign import (
+    BUNDLE_ANNOTATION,
+    CERTIFICATE_ANNOTATION,
+    CHAIN_ANNOTATION,
+    OIDCIdentity,
+    verify_signature,
+)
 
-CERTIFICATE_ANNOTATION = "dev.sigstore.cosign/certificate"
-CHAIN_ANNOTATION = "dev.sigstore.cosign/chain"
-BUNDLE_ANNOTATION = "dev.sigstore.cosign/bundle"
 #: Fulcio's OIDC issuer extensions: raw bytes (v1, what cosign reads) and DER UTF8String (v2).
 OIDC_ISSUER_V1 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
 OIDC_ISSUER_V2 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
@@ -266,13 +271,10 @@ def _certificates(
     pem = annotations.get(CERTIFICATE_ANNOTATION)
     if not pem:
         raise KeylessError("no certificate found on signature")
+    chain_pem = annotations.get(CHAIN_ANNOTATION) or ""
     try:
         cert = x509.load_pem_x509_certificate(pem.encode())
-        chain = (
-            x509.load_pem_x509_certificates(annotations[CHAIN_ANNOTATION].encode())
-            if (annotations.get(CHAIN_ANNOTATION))
-            else []
-        )
+        chain = x509.load_pem_x509_certificates(chain_pem.encode()) if chain_pem else []
     except ValueError as exc:
         raise KeylessError(f"invalid certificate on signature: {exc}") from None
     return cert, chain
