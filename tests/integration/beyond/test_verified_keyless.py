@@ -48,6 +48,21 @@ def _tags(registry: Any, sigstore: LocalSigstore) -> None:
     expired = push_image(registry.url, "team/app", ["1.4.0"], variant="expired")
     start = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
     _sign(registry, expired, sigstore, signed_at=start, integrated_at=start + dt.timedelta(hours=1))
+    variants: dict[str, dict[str, Any]] = {
+        "1.5.0": {"tamper": True},
+        "1.6.0": {"bundle": "bad-set"},
+        "1.7.0": {"bundle": "missing"},
+        "1.8.0": {"issuer": "https://gitlab.com"},
+    }
+    for tag, kw in variants.items():
+        _sign(registry, push_image(registry.url, "team/app", [tag], variant=tag), sigstore, **kw)
+    moved = push_image(registry.url, "team/app", ["1.9.0"], variant="moved")
+    push_signatures(  # a valid signature of 1.0.0's image, copied under 1.9.0's digest
+        registry.url,
+        "team/app",
+        moved,
+        [sigstore.sign(f"{registry.host}/team/app", good, subject=GOOD, issuer=GITHUB_ISSUER)],
+    )
 
 
 def _reasons(rejected: list[dict[str, str]]) -> dict[str, str]:
@@ -67,6 +82,17 @@ def _check(reasons: dict[str, str]) -> None:
     assert reasons["1.4.0"].startswith(
         prefix + "no matching signatures: certificate expired before signatures were entered"
     )
+    none = prefix + "no matching signatures: "
+    assert reasons["1.5.0"] == none + "invalid signature when validating ASN.1 encoded signature"
+    assert reasons["1.6.0"] == none + "unable to verify SET: keyring: invalid signature"
+    assert reasons["1.7.0"] == (
+        none + "no Rekor bundle on the signature (an online Rekor lookup is not done)"
+    )
+    assert reasons["1.8.0"] == (
+        none + "none of the expected identities matched what was in the certificate, got "
+        f"subjects [{GOOD}] with issuer https://gitlab.com"
+    )
+    assert reasons["1.9.0"].startswith(none + "invalid or missing digest in claim: sha256:")
 
 
 def test_only_keyless_signed_tags_are_selected(xapp, registry, sigstore, tmp_path) -> None:
@@ -87,7 +113,7 @@ def test_only_keyless_signed_tags_are_selected(xapp, registry, sigstore, tmp_pat
     policy = xapp.objects.require("ImagePolicy", "apps", "app")
     assert out.ready == "True" and policy.status["latestRef"]["tag"] == "1.0.0"
     reasons = _reasons(policy.status["extensions"]["rejected"])
-    assert set(reasons) == {"1.1.0", "1.2.0", "1.3.0", "1.4.0"}
+    assert set(reasons) == {f"1.{minor}.0" for minor in range(1, 10)}
     _check(reasons)
     assert policy.status["extensions"]["verified"]["1.0.0"][1] is True
 
@@ -96,7 +122,7 @@ def test_only_keyless_signed_tags_are_selected(xapp, registry, sigstore, tmp_pat
     apply(xapp, "ImagePolicy", "app", spec, {"tagpilot.dev/verify-identities": narrow})
     out = imagepolicy.reconcile(xapp, "apps", "app")
     assert (out.ready, out.reason) == ("False", "Failure")  # 1.0.0 is no longer accepted
-    assert out.message.startswith("no verified tag (1.4.0: signature not verified: ")
+    assert out.message.startswith("no verified tag (1.9.0: signature not verified: ")
 
 
 def test_policy_test_keyless_flags_and_annotation(registry, sigstore, tmp_path, capsys) -> None:
