@@ -127,6 +127,21 @@ def test_malformed_bundles(instance, root, bundle, reason) -> None:
         keyless.verify_layer(root, body, signature, annotations, ANY)
 
 
+def test_an_integrated_time_out_of_range_is_an_error_not_a_crash(instance, root) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    cert = instance.issue(key, subject="dev@example.com", issuer="https://idp", not_before=now)
+    body = payload("registry.test/app", DIGEST)
+    signature = bytes(key.sign(body, ec.ECDSA(hashes.SHA256())))
+    bundle = instance.rekor_bundle(cert, signature, body, 10**20)  # SET valid, time absurd
+    annotations = {
+        "dev.sigstore.cosign/certificate": _pem(cert),
+        "dev.sigstore.cosign/bundle": json.dumps(bundle),
+    }
+    with pytest.raises(keyless.KeylessError, match="^malformed signature material: "):
+        keyless.verify_layer(root, body, signature, annotations, ANY)
+
+
 def test_a_key_signed_layer_has_no_certificate(instance, root) -> None:
     with pytest.raises(keyless.KeylessError, match="^no certificate found on signature$"):
         keyless.verify_layer(root, b"{}", b"sig", {}, ANY)

@@ -209,8 +209,37 @@ def verify_layer(
     Raises
     ------
     KeylessError
-        The first check that failed.
+        The first check that failed; malformed material (certificate extensions, SCTs, times
+        out of range) is reported the same way, never raised as another exception.
     """
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from sigstore.errors import Error
+
+    malformed = (
+        ValueError,
+        TypeError,
+        OverflowError,
+        OSError,
+        UnsupportedAlgorithm,
+        x509.DuplicateExtension,
+        x509.UnsupportedGeneralNameType,
+        Error,
+    )
+    try:
+        return _verify_layer(root, payload, signature, annotations, policy)
+    except KeylessError:
+        raise
+    except malformed as exc:
+        raise KeylessError(f"malformed signature material: {exc}") from None
+
+
+def _verify_layer(
+    root: Any,
+    payload: bytes,
+    signature: bytes,
+    annotations: Mapping[str, str],
+    policy: RegexpIdentities,
+) -> x509.Certificate:
     from sigstore._internal.sct import verify_sct
     from sigstore._internal.trust import KeyringPurpose
     from sigstore._utils import KeyID
