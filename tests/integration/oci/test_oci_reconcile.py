@@ -7,6 +7,7 @@ import io
 import itertools
 import json
 import tarfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -129,12 +130,16 @@ def test_tag_ref_first_and_unchanged_reconcile(
     )
     # Unchanged: exactly one HEAD, nothing rebuilt, no event.
     oci_app.registry._session.calls.clear()
+    # the dispatcher claims the due object (next_due_at = now + interval), then the worker runs
+    assert oci_app.objects.claim("OCIRepository", "apps/podinfo", now=time.time(), hold_seconds=1)
     out, again = _run(oci_app)
     assert oci_app.registry._session.calls == [
         ("HEAD", f"http://{registry.host}/v2/{repo}/manifests/6.3.5")
     ]
     assert again["artifact"] == artifact and out.metrics["unchanged"] == 1
     assert len(oci_app.events.events) == 1
+    # ... and no status write: the status is the same and the claim already scheduled the run
+    assert out.metrics["status_unchanged"] == 1 and again == status
 
 
 def test_semver_filter_new_revision_and_gc(

@@ -1,6 +1,7 @@
-"""``tagpilot create image repository|policy|update``, ``create source git``, ``create receiver``,
-``create secret git|oci``: flux's flags and checks; ``--export`` prints the manifest byte for byte
-as flux does, otherwise the object is applied and its reconciliation awaited (``--timeout``)."""
+"""``tagpilot create image repository|policy|update``, ``create source git|oci``,
+``create receiver``, ``create secret git|oci``: flux's flags and checks; ``--export`` prints the
+manifest byte for byte as flux does, otherwise the object is applied and its reconciliation
+awaited (``--timeout``)."""
 
 from __future__ import annotations
 
@@ -121,6 +122,12 @@ def _secret_git(p: argparse.ArgumentParser) -> None:
     p.add_argument("--ssh-ecdsa-curve", default="p384")
 
 
+def _source_oci(p: argparse.ArgumentParser) -> None:
+    from tagpilot.cli.create_oci import add_flags
+
+    add_flags(p)
+
+
 def _secret_oci(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", help="the registry, e.g. ghcr.io")
     p.add_argument("-u", "--username")
@@ -146,6 +153,7 @@ _LEAVES: tuple[tuple[str | None, str, str, Any, str | None, str], ...] = (
     ("image", "policy", "image_policy", _image_policy, None, "an ImagePolicy"),
     ("image", "update", "image_update", _image_update, "1m0s", "an ImageUpdateAutomation"),
     ("source", "git", "source_git", _source_git, "1m0s", "a GitRepository source"),
+    ("source", "oci", "create_oci.source_oci", _source_oci, "1m0s", "an OCIRepository source"),
     (None, "receiver", "receiver", _receiver, None, "a Receiver"),
     ("secret", "git", "secret_git", _secret_git, None, "a Git authentication Secret"),
     ("secret", "oci", "secret_oci", _secret_oci, None, "an OCI registry Secret"),
@@ -231,6 +239,12 @@ def _apply_object(app: Any, manifest: dict[str, Any], deadline: float) -> int:
     success(f"{label} reconciliation completed")
     if kind == "GitRepository":
         success(f"fetched revision: {(obj.status.get('artifact') or {}).get('revision', '')}")
+    if kind == "OCIRepository":
+        artifact = obj.status.get("artifact")
+        if not artifact:
+            failure("no artifact was found")
+            return EXIT_FAILED
+        success(f"fetched revision: {artifact.get('revision', '')}")
     return EXIT_OK
 
 

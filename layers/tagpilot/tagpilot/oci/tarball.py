@@ -76,7 +76,7 @@ class IterReader(io.RawIOBase):
             pass
 
 
-def _check_gzip(stream: Any) -> None:
+def check_gzip(stream: Any) -> None:
     if stream.peek(2)[:2] != b"\x1f\x8b":
         raise TarballError("requires gzip-compressed body: gzip: invalid header")
 
@@ -95,30 +95,19 @@ def extract(chunks: Iterator[bytes], dest: Path, *, max_size: int = DEFAULT_MAX_
     """
     raw = IterReader(chunks)
     stream = io.BufferedReader(raw, _CHUNK)
-    _check_gzip(stream)
+    check_gzip(stream)
     total = files = 0
     try:
         with tarfile.open(fileobj=stream, mode="r|gz") as archive:
             for member in archive:
-                name = member.name.removeprefix("./") if member.name != "./" else "."
-                name = name.rstrip("/") if name not in ("", "/") else name
-                if _bad_name(member.name) or _bad_name(name):
-                    raise TarballError(f'tar contained invalid name error "{member.name}"')
-                if name == ".":
+                name, kind = check_member(member)
+                if kind in ("root", "symlink"):
                     continue
                 target = dest / name
-                if member.issym():
-                    _check_symlink(name, member.linkname)
-                    continue
-                if member.isdir():
+                if kind == "dir":
                     target.mkdir(parents=True, exist_ok=True)
                     os.chmod(target, (member.mode & 0o777) | 0o700)
                     continue
-                if not member.isreg():
-                    raise TarballError(
-                        f'tar file entry "{member.name}" contained unsupported file type '
-                        f"{_type_name(member)}"
-                    )
                 total += member.size
                 if total > max_size:
                     raise TarballError(
@@ -135,6 +124,30 @@ def extract(chunks: Iterator[bytes], dest: Path, *, max_size: int = DEFAULT_MAX_
         raise TarballError(f"failed to read tar archive: {exc}") from None
     raw.drain()
     return files
+
+
+def check_member(member: tarfile.TarInfo) -> tuple[str, str]:
+    """``(name, kind)`` of a layer entry: kind ``root``, ``symlink``, ``dir`` or ``file``.
+
+    The name is normalised (no ``./`` prefix, no trailing ``/``). Symlinks leaving the tree,
+    bad names and other entry types raise :class:`TarballError` (the refusals above).
+    """
+    name = member.name.removeprefix("./") if member.name != "./" else "."
+    name = name.rstrip("/") if name not in ("", "/") else name
+    if _bad_name(member.name) or _bad_name(name):
+        raise TarballError(f'tar contained invalid name error "{member.name}"')
+    if name == ".":
+        return name, "root"
+    if member.issym():
+        _check_symlink(name, member.linkname)
+        return name, "symlink"
+    if member.isdir():
+        return name, "dir"
+    if not member.isreg():
+        raise TarballError(
+            f'tar file entry "{member.name}" contained unsupported file type {_type_name(member)}'
+        )
+    return name, "file"
 
 
 def _copy(source: IO[bytes], out: IO[bytes], size: int, name: str) -> None:
@@ -240,6 +253,13 @@ def pack(
             files += 1
     buffered.flush()
     return Packed("sha256:" + writer.hash.hexdigest(), writer.size, files)
+
+
+def header(name: str, is_dir: bool, exec_bits: int = 0, size: int = 0) -> tarfile.TarInfo:
+    """The controller's header for a directory (0750) or a file (0700 if executable, else 0600)."""
+    if is_dir:
+        return _info(name, tarfile.DIRTYPE, 0o750, 0)
+    return _info(name, tarfile.REGTYPE, 0o700 if exec_bits & 0o111 else 0o600, size)
 
 
 def _info(name: str, kind: bytes, mode: int, size: int) -> tarfile.TarInfo:

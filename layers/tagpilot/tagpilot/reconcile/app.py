@@ -53,7 +53,8 @@ class Objects(Protocol):
         *,
         next_due_at: float | None,
         extra: dict[str, Any] | None = None,
-    ) -> None: ...
+        skip_unchanged: bool = False,
+    ) -> bool: ...
 
 
 class Tags(Protocol):

@@ -357,9 +357,16 @@ class _Run:
         return self._write(next_due=self.now + self.spec.interval, failures=0)
 
     def _write(self, *, next_due: float | None, failures: int) -> Outcome:
-        self.app.objects.write_status(
-            self.resource, self.status, next_due_at=next_due, extra={"failures": failures}
+        # An unchanged reconcile on schedule writes nothing (the claim already moved next_due_at).
+        written = self.app.objects.write_status(
+            self.resource,
+            self.status,
+            next_due_at=next_due,
+            extra={"failures": failures},
+            skip_unchanged=True,
         )
+        if not written:
+            self.out.metrics["status_unchanged"] = 1
         self.out.ready, self.out.message = conditions.ready_summary(self.status)
         self.out.reason = str(
             (conditions.get(self.status, conditions.READY) or {}).get("reason", "")

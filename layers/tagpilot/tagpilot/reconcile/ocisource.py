@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+import requests
+
 from tagpilot.api.ocirepository import OCIRepositorySpec
 from tagpilot.errors import TagpilotError
 from tagpilot.golang import regexp
-from tagpilot.oci.ignore import load_rules
+from tagpilot.oci.ignore import IgnoreRules, load_rules
+from tagpilot.oci.repack import NeedsDisk, repack
 from tagpilot.oci.tarball import Packed, TarballError, extract, pack
 from tagpilot.policy.errors import NoCandidateError, PolicyError
 from tagpilot.policy.semver import SemVer
@@ -236,6 +239,23 @@ def build_artifact(
         raise OCIStepError(
             FETCH_FAILED, LAYER_FAILED, f"unsupported layer operation: {spec.operation}"
         )
+    # One pass (gunzip, check, filter, repack, gzip) unless the layer needs the disk walk.
+    rules = IgnoreRules.from_patterns(spec.ignore.splitlines() if spec.ignore else [])
+    try:
+        return storage.store(
+            path, lambda out: repack(chunks(), out, _keeper(rules), max_size=build.max_size)
+        )
+    except NeedsDisk:
+        pass  # e.g. a .sourceignore file, or entries out of order: unpack, then walk
+    except (TarballError, RegistryError, requests.RequestException) as exc:
+        # (a broken download is a requests error, which is also an OSError: caught first)
+        raise OCIStepError(
+            FETCH_FAILED, LAYER_FAILED, f"failed to extract layer contents from artifact: {exc}"
+        ) from None
+    except (ArtifactStorageError, OSError) as exc:
+        raise OCIStepError(
+            STORAGE_FAILED, ARCHIVE_FAILED, f"unable to archive artifact to storage: {exc}"
+        ) from None
     try:
         extract(chunks(), tmp, max_size=build.max_size)
     except (TarballError, RegistryError) as exc:
@@ -243,16 +263,19 @@ def build_artifact(
             FETCH_FAILED, LAYER_FAILED, f"failed to extract layer contents from artifact: {exc}"
         ) from None
     rules = load_rules(tmp, spec.ignore)
-
-    def keep(rel: str, is_dir: bool) -> bool:
-        return not rules.excluded(rel, is_dir)
-
     try:
-        return storage.store(path, lambda out: _pack(tmp, out, keep))
+        return storage.store(path, lambda out: _pack(tmp, out, _keeper(rules)))
     except (ArtifactStorageError, OSError) as exc:
         raise OCIStepError(
             STORAGE_FAILED, ARCHIVE_FAILED, f"unable to archive artifact to storage: {exc}"
         ) from None
+
+
+def _keeper(rules: IgnoreRules) -> Any:
+    def keep(rel: str, is_dir: bool) -> bool:
+        return not rules.excluded(rel, is_dir)
+
+    return keep
 
 
 def _copy(chunks: Iterator[bytes], out: IO[bytes]) -> None:

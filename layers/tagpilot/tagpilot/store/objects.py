@@ -295,7 +295,8 @@ class ObjectStore:
         *,
         next_due_at: float | None,
         extra: dict[str, Any] | None = None,
-    ) -> None:
+        skip_unchanged: bool = False,
+    ) -> bool:
         """Replace the status and schedule the next reconcile (``None``: not periodically).
 
         If the object was made due again while it was being reconciled (a spec change or a
@@ -303,6 +304,10 @@ class ObjectStore:
         A run that ends on schedule keeps the ``next_due_at`` its claim set (at most
         :data:`SCHEDULE_TOLERANCE` seconds earlier than asked): rewriting it would cost the
         due index a delete and a put on every scan.
+
+        With ``skip_unchanged``, a run that ends on schedule with the status and ``extra``
+        values the object already has writes nothing (as Flux's patch helper sends no patch
+        when nothing differs); returns whether a write was made.
         """
         m = self._model
         base = [m.status.set(status)]
@@ -318,6 +323,13 @@ class ObjectStore:
             and 0 < stored <= next_due_at
             and next_due_at - stored <= SCHEDULE_TOLERANCE
         )
+        if (
+            skip_unchanged
+            and on_schedule
+            and status == resource.status
+            and all(getattr(resource, attr, None) == v for attr, v in (extra or {}).items())
+        ):
+            return False
         if not resource.suspended and resource.kind in SCHEDULED_KINDS and not on_schedule:
             when = next_due_at if next_due_at is not None else NEVER
             try:
@@ -325,7 +337,7 @@ class ObjectStore:
                     actions=[*base, m.next_due_at.set(when)],
                     condition=m.key.exists() & (m.next_due_at > 0),
                 )
-                return
+                return True
             except UpdateError as exc:
                 if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
                     raise
@@ -335,3 +347,4 @@ class ObjectStore:
             if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
                 raise NotFoundError(f"{resource.kind} {resource.key} was deleted") from exc
             raise
+        return True
