@@ -109,3 +109,52 @@ def test_artifacts_in_s3_with_gc_and_events(
         s3_app.artifacts.read(f"ocirepository/apps/podinfo/{digests[2]}.tar.gz")[:2] == b"\x1f\x8b"
     )
     assert _received(s3_app) == []
+
+
+def test_storage_write_failure_keeps_the_previous_artifact(
+    s3_app: Any, registry: RegistryServer, tmp_path: Path
+) -> None:
+    """The tarball cannot be written (its spool, Lambda's /tmp, is unusable): StorageOperationFailed
+    with ArchiveOperationFailed, the stored artifact and its status stay, nothing new in S3; once
+    the storage works again the new revision is stored and the condition goes."""
+    repo = "s3/failing"
+    s3 = s3_app.artifacts.client
+    first = oras_push(registry, repo, "latest", tarball({"a.yaml": b"1"}), tmp_path)
+    spec = {"url": f"oci://{registry.host}/{repo}", "interval": "5m", "insecure": True}
+    s3_app.objects.apply(
+        Resource("source.toolkit.fluxcd.io/v1", "OCIRepository", "failing", "apps", spec)
+    )
+    assert reconcile(s3_app, "apps", "failing").ready == "True"
+    before = s3_app.objects.get("OCIRepository", "apps", "failing").status
+    keys_before = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"])
+
+    second = oras_push(registry, repo, "latest", tarball({"a.yaml": b"2"}), tmp_path)
+    not_a_dir = tmp_path / "spool"
+    not_a_dir.write_text("a file where the spool directory should be")
+    s3_app.artifacts.spool_dir = str(not_a_dir)
+    out = reconcile(s3_app, "apps", "failing")
+    status = s3_app.objects.get("OCIRepository", "apps", "failing").status
+    conds = {c["type"]: (c["status"], c["reason"], c["message"]) for c in status["conditions"]}
+    message = f"unable to archive artifact to storage: [Errno 20] Not a directory: '{not_a_dir}"
+    assert conds["StorageOperationFailed"][:2] == ("True", "ArchiveOperationFailed")
+    assert conds["StorageOperationFailed"][2].startswith(message)
+    assert conds["Ready"] == ("False",) + conds["StorageOperationFailed"][1:]
+    assert conds["ArtifactOutdated"] == (
+        "True",
+        "NewRevision",
+        f"new revision 'latest@{second}' for '{registry.host}/{repo}:latest'",
+    )
+    assert conds["Reconciling"][:2] == ("True", "ProgressingWithRetry")
+    assert (out.ready, out.reason) == ("False", "ArchiveOperationFailed")
+    # the previous artifact: still in the status, still in S3, nothing half-written
+    assert status["artifact"] == before["artifact"]
+    assert status["artifact"]["revision"] == f"latest@{first}"
+    assert sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]) == keys_before
+    assert s3_app.objects.get("OCIRepository", "apps", "failing").failures == 1
+
+    s3_app.artifacts.spool_dir = None
+    out = reconcile(s3_app, "apps", "failing")
+    status = s3_app.objects.get("OCIRepository", "apps", "failing").status
+    assert out.ready == "True", out.message
+    assert status["artifact"]["revision"] == f"latest@{second}"
+    assert "StorageOperationFailed" not in {c["type"] for c in status["conditions"]}

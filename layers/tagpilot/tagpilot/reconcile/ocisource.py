@@ -144,10 +144,12 @@ def pull_manifest(
         if manifest.is_index:
             entry = _platform_entry(manifest)
             if entry is None:
+                # go-containerregistry's remote.Image (Arch/OS order is its own)
                 raise OCIStepError(
                     FETCH_FAILED,
                     PULL_FAILED,
-                    f"failed to pull artifact from '{url}': no linux/amd64 manifest in index",
+                    f"failed to pull artifact from '{url}': no child with platform amd64/linux "
+                    f"in index {image.canonical}@{digest}",
                 )
             manifest = get_manifest(client, image, entry, auth, spec.timeout)
     except RegistryError as exc:
@@ -158,8 +160,11 @@ def pull_manifest(
 
 
 def _platform_entry(index: Manifest) -> str | None:
+    """The first entry for linux/amd64, as go-containerregistry's ``remote.Image`` picks it for
+    source-controller: any variant or features, and an entry without ``platform`` counts as
+    linux/amd64."""
     for entry in index.body.get("manifests") or []:
-        platform = entry.get("platform") or {}
+        platform = entry.get("platform") or {"os": "linux", "architecture": "amd64"}
         if platform.get("os") == "linux" and platform.get("architecture") == "amd64":
             return str(entry.get("digest"))
     return None
