@@ -6,7 +6,10 @@ small result; the CLI prints it the way ``flux`` does.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
+import tarfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +22,7 @@ from tagpilot.policy.semver import SemVer
 from tagpilot.policy.version import parse_tag
 from tagpilot.registry.auth import RegistryAuth
 from tagpilot.registry.client import RegistryClient
-from tagpilot.registry.content import get_manifest, iter_blob, put_blob, put_manifest
+from tagpilot.registry.content import get_blob, get_manifest, iter_blob, put_blob, put_manifest
 from tagpilot.registry.names import ImageName
 from tagpilot.registry.oci_url import ArtifactURL
 from tagpilot.verify.cosign import VerificationResult, verify_image
@@ -134,6 +137,47 @@ def pull(
         files,
         verification,
     )
+
+
+def same_content(
+    client: RegistryClient,
+    target: ArtifactURL,
+    path: Path,
+    *,
+    rules: IgnoreRules,
+    auth: RegistryAuth,
+    timeout: float,
+) -> bool:
+    """Whether layer 0 of the artifact holds what ``push`` would build from ``path``.
+
+    Compared: entry names, types, permission bits and file contents (not the gzip bytes, which
+    differ between Go and Python for the same content).
+    """
+    local = tarball_bytes(path, rules)
+    name = target.name
+    manifest = get_manifest(client, name, target.reference, auth, timeout)
+    if not manifest.layers:
+        raise ValueError("no layers found in artifact")
+    remote = get_blob(client, name, str(manifest.layers[0].get("digest")), auth, timeout)
+    try:
+        return _entries(local) == _entries(remote)
+    except (tarfile.TarError, EOFError, OSError):
+        return False  # not a (gzip) tarball: not what a push of the path would upload
+
+
+def _entries(data: bytes) -> list[tuple[str, bytes, int, str]]:
+    out = []
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
+        for member in tar:
+            name = member.name.rstrip("/")
+            name = name.removeprefix("./") if name not in (".", "./") else "."
+            content = ""
+            if member.isreg():
+                source = tar.extractfile(member)
+                assert source is not None
+                content = hashlib.sha256(source.read()).hexdigest()
+            out.append((name, member.type, member.mode & 0o7777, content))
+    return sorted(out)
 
 
 def _peek(chunks: Iterator[bytes]) -> tuple[bytes, Iterator[bytes]]:

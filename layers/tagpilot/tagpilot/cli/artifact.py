@@ -47,6 +47,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     push.add_argument("--add-ignore-paths", default="", help="patterns added to the defaults")
     push.add_argument("--reproducible", action="store_true", help="epoch 'created' annotation")
     push.add_argument("-o", "--output", choices=("json", "yaml"), default=None)
+    push.add_argument(
+        "--resolve-symlinks", action="store_true", help="copy the targets of symlinks"
+    )
     _common(push)
     push.set_defaults(func=run_push)
 
@@ -143,7 +146,7 @@ def run_push(args: argparse.Namespace) -> int:
     if not args.path:
         raise CliError('invalid path ""')
     path = Path(args.path)
-    if not path.exists():
+    if args.path != "-" and not path.exists():  # "-": stdin, saved to a .yaml file
         raise CliError(
             f"invalid path '{args.path}', must point to an existing directory or file: "
             f"stat {args.path}: no such file or directory"
@@ -158,21 +161,24 @@ def run_push(args: argparse.Namespace) -> int:
     client, auth = _client_and_auth(args, target.name.registry)
     if args.output is None:
         _say("►", f"pushing artifact to {args.url.removeprefix('oci://')}")
-    try:
-        pushed = push(
-            client,
-            target,
-            path,
-            source=args.source,
-            revision=args.revision,
-            annotations=annotations,
-            rules=rules,
-            auth=auth,
-            timeout=args.timeout,
-        )
-    except _failures() as exc:
-        _fail_tagpilot(exc, "pushing artifact failed")
-        return EXIT_FAILED
+    from tagpilot.cli.artifact_build import source_path
+
+    with source_path(args.path, args.resolve_symlinks) as path:
+        try:
+            pushed = push(
+                client,
+                target,
+                path,
+                source=args.source,
+                revision=args.revision,
+                annotations=annotations,
+                rules=rules,
+                auth=auth,
+                timeout=args.timeout,
+            )
+        except _failures() as exc:
+            _fail_tagpilot(exc, "pushing artifact failed")
+            return EXIT_FAILED
     if args.output == "json":
         sys.stdout.write(pushed.json())
     elif args.output == "yaml":

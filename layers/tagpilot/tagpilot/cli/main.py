@@ -35,6 +35,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "local",
     "artifact",
+    "artifact_build",
     "events",
     "version",
     "completion",
