@@ -17,6 +17,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from tagpilot.cli.artifact import _client_and_auth, _common, _csv, _failures, _say, _url, _word
 from tagpilot.cli.common import EXIT_FAILED, EXIT_OK, CliError, guarded
@@ -71,7 +72,7 @@ def source_path(text: str, resolve: bool) -> Iterator[Path]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _rules(ignore_paths: str | None) -> object:
+def _rules(ignore_paths: str | None) -> Any:
     from tagpilot.oci.layout import ignore_rules
 
     return ignore_rules(None if ignore_paths is None else _csv(ignore_paths), [])
@@ -87,7 +88,7 @@ def run_build(args: argparse.Namespace) -> int:
         _say("►", f"building artifact from {path}")
         try:
             with open(args.output, "wb") as out:
-                build_tarball(path, _rules(args.ignore_paths), out)  # type: ignore[arg-type]
+                build_tarball(path, _rules(args.ignore_paths), out)
         except OSError as exc:
             _say("✗", f"building artifact failed, error: {exc}")
             return EXIT_FAILED
