@@ -51,9 +51,8 @@ SECRETS_BY_FUNCTION = {
     "AutomationFunction": "git",
     "WebhookFunction": "receiver",
     "SourceFunction": "registry",
+    "DeliveryFunction": "provider",
 }
-#: Not split by use yet: notification Provider secrets (the delivery function reads the prefix).
-WHOLE_PREFIX = {"DeliveryFunction"}
 
 
 # SAM attaches these AWS managed policies for logging and for polling event sources.
@@ -289,9 +288,6 @@ def test_function_reads_only_the_secrets_of_its_use(
         if any(a.startswith("secretsmanager:") for a in _as_list(statement["Action"]))
     ]
     use = SECRETS_BY_FUNCTION.get(function)
-    if function in WHOLE_PREFIX:
-        assert granted == [SECRETS]
-        return
     assert granted == ([SECRETS.replace("${Stage}/*", f"${{Stage}}/_{use}/*")] if use else [])
     for statement in _statements(deployed, function):
         actions = _as_list(statement["Action"])

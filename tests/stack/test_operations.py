@@ -157,6 +157,14 @@ def test_a_poison_message_ends_in_the_dlq_and_the_alarm_notifies_the_topic(
         ("ScanFunction", "tagpilot/dev/_git/apps/deploy-key", False),
         ("AutomationFunction", "tagpilot/dev/_git/apps/deploy-key", True),
         ("DispatcherFunction", "tagpilot/dev/_registry/apps/regcred", False),
+        # The delivery function: Provider secrets (tokens, addresses, certificates) only.
+        ("DeliveryFunction", "tagpilot/dev/_provider/apps/slack-token", True),
+        ("DeliveryFunction", "tagpilot/dev/_receiver/apps/token", False),
+        ("DeliveryFunction", "tagpilot/dev/_git/apps/deploy-key", False),
+        ("DeliveryFunction", "tagpilot/dev/_registry/apps/regcred", False),
+        ("DeliveryFunction", "tagpilot/dev/apps/slack-token", False),
+        ("WebhookFunction", "tagpilot/dev/_provider/apps/slack-token", False),
+        ("NotifyFunction", "tagpilot/dev/_provider/apps/slack-token", False),
     ],
 )
 def test_each_role_reads_only_the_secrets_of_its_use(

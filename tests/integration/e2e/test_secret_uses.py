@@ -76,3 +76,44 @@ def test_deleting_a_secret_deletes_its_copies(app) -> None:
     assert app.secrets.delete("apps", "a")
     with pytest.raises(SecretNotFoundError):
         app.secrets.get("apps", "a", use="receiver")
+
+
+PROVIDER = """
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata: {name: on-call, namespace: apps}
+spec:
+  type: generic-hmac
+  address: https://hooks.example.com/tagpilot
+  secretRef: {name: %(secret)s}
+  certSecretRef: {name: hook-ca}
+  proxySecretRef: {name: hook-proxy}
+"""
+
+
+def test_provider_secrets_are_copied_for_the_delivery_only(app) -> None:
+    from tagpilot.runtime.notify import build_dispatcher
+
+    _apply(
+        app,
+        PROVIDER % {"secret": "hmac-key"},
+        SECRET % {"name": "hmac-key", "token": TOKEN},
+        SECRET % {"name": "hook-ca", "token": "c" * 40},
+        SECRET % {"name": "hook-proxy", "token": "p" * 40},
+        SECRET % {"name": "unrelated", "token": "u" * 40},
+    )
+    for name in ("hmac-key", "hook-ca", "hook-proxy"):
+        assert app.secrets.get("apps", name, use="provider").data["token"]
+        for use in ("receiver", "registry", "git"):
+            with pytest.raises(SecretNotFoundError):
+                app.secrets.get("apps", name, use=use)
+    assert app.secrets.list_names("apps", use="provider") == [
+        ("apps", "hmac-key"),
+        ("apps", "hook-ca"),
+        ("apps", "hook-proxy"),
+    ]
+    # Delivery reads the Provider's copies, never the Secret as applied.
+    read = build_dispatcher(app).read_secret
+    assert read("apps", "hmac-key") == {"token": TOKEN}
+    with pytest.raises(KeyError):
+        read("apps", "unrelated")

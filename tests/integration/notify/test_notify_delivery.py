@@ -38,7 +38,9 @@ def test_down_providers_are_retried_then_dead_lettered_others_unaffected(
     app = events_app
     delivery = app.notifications
     delivery.max_attempts = 3
-    app.secrets.put("flux-system", "hook-token", "Opaque", {"token": "sekret-token-1"})
+    app.secrets.put(
+        "flux-system", "hook-token", "Opaque", {"token": "sekret-token-1"}, uses=("provider",)
+    )
     with (
         recording_server() as healthy,
         recording_server(answers={"": (500, {"error": "down"})}) as broken,

@@ -1,6 +1,6 @@
 """Copy each applied Secret to the prefix of every use that references it.
 
-Functions read Secrets by use (``registry``, ``git``, ``receiver``; see
+Functions read Secrets by use (``registry``, ``git``, ``receiver``, ``provider``; see
 :mod:`tagpilot.store.secrets`), so their roles can be scoped to one prefix each. The CLI, which
 applies Secrets and objects in any order, brings the copies in line with the references after
 every apply: a copy is written for each (Secret, use) referenced by an object of the namespace and
@@ -30,6 +30,12 @@ SECRET_REFERENCES: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
         ((ANNOTATION, "tagpilot.dev/pull-request-secret"), "git"),
     ),
     "Receiver": ((("secretRef", "name"), "receiver"),),
+    # Read by the delivery function (and local delivery) when it sends to the Provider.
+    "Provider": (
+        (("secretRef", "name"), "provider"),
+        (("certSecretRef", "name"), "provider"),
+        (("proxySecretRef", "name"), "provider"),
+    ),
     # Reconciled by the scan function, like ImageRepositories.
     "OCIRepository": (
         (("secretRef", "name"), "registry"),

@@ -25,9 +25,11 @@ log = logging.getLogger(__name__)
 
 
 def _reader(app: Any) -> Any:
+    """Provider secrets, from their own prefix (``_provider``): the delivery role reads no other."""
+
     def read(namespace: str, name: str) -> dict[str, str]:
         try:
-            return dict(app.secrets.get(namespace, name).data)
+            return dict(app.secrets.get(namespace, name, use="provider").data)
         except SecretNotFoundError as exc:
             raise KeyError(name) from exc
 

@@ -3,9 +3,10 @@
 Naming scheme: ``<prefix><namespace>/<name>`` (prefix ``tagpilot/<stage>/``), e.g.
 ``tagpilot/dev/flux-system/regcred``, is the Secret as applied (read by the CLI only). Each use
 gets its own copy, ``<prefix>_<use>/<namespace>/<name>`` with use ``registry`` (ImageRepository
-references), ``git`` (GitRepository and signing-key references) or ``receiver`` (Receiver tokens),
-so that each function's role can read only the prefix of its use: the public webhook function
-reads Receiver tokens and nothing else. The leading ``_`` cannot start a Kubernetes namespace, so a
+references), ``git`` (GitRepository and signing-key references), ``receiver`` (Receiver tokens) or
+``provider`` (Alert Provider tokens, addresses, certificates, proxies), so that each function's
+role can read only the prefix of its use: the public webhook function reads Receiver tokens and
+nothing else, the delivery function Provider secrets and nothing else. The leading ``_`` cannot start a Kubernetes namespace, so a
 use prefix never collides with a namespace. The secret string is JSON
 ``{"type": "<kubernetes secret type>", "data": {"<key>": "<value>"}}``. Values are never logged
 or printed; errors name the secret, never its content.
@@ -24,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tagpilot.store.errors import SecretNotFoundError, StoreError
 
 #: The uses a Secret can be copied for; each is one IAM prefix (see template.yaml).
-USES = ("registry", "git", "receiver")
+USES = ("registry", "git", "receiver", "provider")
 
 
 @dataclass(frozen=True)
