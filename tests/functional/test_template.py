@@ -494,6 +494,16 @@ STREAM_CASES = [
     ("suspended", "MODIFY", {"kind": "ImageRepository", "key": "apps/app"}, _REPO),
     ("receiver", "INSERT", {"kind": "Receiver", "key": "apps/r", "next_due_at": 0}, None),
     ("deleted", "REMOVE", {}, {**_REPO, "next_due_at": 0}),
+    # Every scheduled kind, not only the image ones (OCIRepositories were left out once).
+    *[
+        (
+            f"{kind} created",
+            "INSERT",
+            {"kind": kind, "key": "a/b", "due_shard": kind, "next_due_at": 0},
+            None,
+        )
+        for kind in ("ImagePolicy", "ImageUpdateAutomation", "OCIRepository")
+    ],
 ]
 
 
@@ -511,6 +521,8 @@ def test_stream_filter_passes_only_records_the_dispatcher_dispatches(
     record = _stream_record(event, new, old)
     passes = any(p.matches_event(record) for p in patterns)
     dispatched = bool(keys_from_stream([record]))
+    if case.endswith(" created"):
+        assert dispatched, case
     # Every record the dispatcher acts on passes; of the rest, only "still due" (already
     # dispatched when it became due) is left out on purpose.
     assert passes == (dispatched and case != "still due"), case
@@ -756,3 +768,40 @@ def test_notify_rule_takes_tagpilot_events_from_the_stack_bus(template: dict[str
     for function in ("NotifyFunction", "DeliveryFunction"):
         variables = template["Resources"][function]["Properties"]["Environment"]["Variables"]
         assert variables[config.ENV_DELIVERY_QUEUE_URL] == {"Ref": "DeliveryQueue"}
+
+
+# ---------------------------------------------------------------- dashboard
+
+
+def _dashboard_widgets(template: dict[str, Any]) -> dict[str, set[str]]:
+    """Widget title -> the logical ids its ``${...}`` placeholders name."""
+    body = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    # CloudWatch wants valid JSON once CloudFormation has substituted the placeholders.
+    widgets = json.loads(re.sub(r"\$\{([^}]+)\}", "x", body))["widgets"]
+    raw = json.loads(re.sub(r"\$\{([^}]+)\}", r"<\1>", body))["widgets"]
+    assert len(raw) == len(widgets)
+    return {
+        w["properties"]["title"]: {
+            ref.split(".")[0] for ref in re.findall(r"<([^>]+)>", json.dumps(w["properties"]))
+        }
+        - {"AWS::Region"}
+        for w in raw
+    }
+
+
+def test_dashboard_shows_every_function_queue_table_and_alarm(template: dict[str, Any]) -> None:
+    widgets = _dashboard_widgets(template)
+    resources = template["Resources"]
+
+    def of_type(type_: str) -> set[str]:
+        return {k for k, v in resources.items() if v["Type"] == type_}
+
+    for title, refs in widgets.items():
+        assert refs <= set(resources), (title, refs - set(resources))
+    functions = of_type("AWS::Serverless::Function")
+    assert functions == set(FUNCTIONS)
+    assert widgets["Invocations and errors"] == functions
+    assert widgets["Duration p95 (ms)"] == functions
+    assert widgets["Queues and dead letters"] == of_type("AWS::SQS::Queue")
+    assert widgets["DynamoDB consumed capacity"] == of_type("AWS::DynamoDB::Table")
+    assert widgets["Alarms"] == of_type("AWS::CloudWatch::Alarm")

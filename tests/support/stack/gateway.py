@@ -21,7 +21,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.support.stack.iam import Policy, access_denied, authorizations, request_context
+from tests.support.stack.iam import (
+    Policy,
+    access_denied,
+    authorizations,
+    request_context,
+    s3_authorizations,
+    s3_delete_keys,
+)
 
 DEDUP_WINDOW = 300.0
 _CRED = re.compile(r"Credential=([^/]+)/[^/]+/[^/]+/([^/]+)/aws4_request")
@@ -57,6 +64,10 @@ class Gateway:
         #: DynamoDB capacity the functions consumed: (table or index, "read"|"write") -> units.
         self.capacity: dict[tuple[str, str], float] = {}
         self.dropped_duplicates: list[tuple[str, str]] = []
+        #: PutEvents entries the functions sent (function, entry), in order, until routed.
+        self.bus_entries: list[tuple[str, dict[str, Any]]] = []
+        #: Visibility timeouts the functions set on received messages: receipt -> seconds.
+        self.visibility: dict[str, float] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -79,7 +90,7 @@ class Gateway:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 gateway._handle(self)
 
-            do_GET = do_POST  # noqa: N815
+            do_GET = do_PUT = do_HEAD = do_DELETE = do_POST  # noqa: N815
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
@@ -93,12 +104,19 @@ class Gateway:
 
     # -- one request ----------------------------------------------------------------------
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
-        length = int(req.headers.get("Content-Length") or 0)
-        body = req.rfile.read(length) if length else b""
+        body = _read_body(req)
         match = _CRED.search(req.headers.get("Authorization", ""))
         access_key, service = (match.group(1), match.group(2)) if match else ("", "")
         target = req.headers.get("X-Amz-Target", "")
-        if target:
+        s3: list[tuple[str, str]] | None = None
+        if service == "s3":  # REST: the method and path say what the call is
+            url = urlsplit(req.path)
+            query = parse_qs(url.query, keep_blank_values=True)
+            operation, s3, s3_context = s3_authorizations(req.command, url.path, query, req.headers)
+            if operation == "DeleteObjects":
+                s3 = s3_delete_keys(url.path.strip("/").split("/")[0], body)
+            params: dict[str, Any] = {}
+        elif target:
             operation = target.rsplit(".", 1)[-1]
             params = json.loads(body or b"{}")
         else:
@@ -108,8 +126,12 @@ class Gateway:
         role = self.roles.get(access_key)
         if role is not None:
             function, policy = role
-            context = request_context(service, params, self.hash_keys)
-            for action, resource in authorizations(service, operation, params):
+            if s3 is not None:
+                context, checks = s3_context, s3
+            else:
+                context = request_context(service, params, self.hash_keys)
+                checks = authorizations(service, operation, params)
+            for action, resource in checks:
                 allowed = policy.allows(action, resource, context)
                 with self._lock:
                     self.calls.append(Call(function, service, operation, action, resource, allowed))
@@ -125,6 +147,12 @@ class Gateway:
                         },
                     )
                     return
+            if service == "events" and operation == "PutEvents":
+                with self._lock:  # what reaches the buses; the harness routes it to the rules
+                    self.bus_entries += [(function, e) for e in params.get("Entries", [])]
+            if service == "sqs" and operation == "ChangeMessageVisibility":
+                with self._lock:  # the function's own backoff; the SQS mapping honours it
+                    self.visibility[params["ReceiptHandle"]] = float(params["VisibilityTimeout"])
         if service == "sqs" and operation in ("SendMessage", "SendMessageBatch") and target:
             handled = self._fifo_send(req, operation, params, body)
             if handled:
@@ -160,7 +188,11 @@ class Gateway:
     def _forward(self, req: BaseHTTPRequestHandler, service: str, body: bytes) -> tuple[int, bytes]:
         target = self.targets.get(service, self.targets["*"])
         conn = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
-        headers = {k: v for k, v in req.headers.items() if k.lower() not in ("host",)}
+        headers = {
+            k: v
+            for k, v in req.headers.items()
+            if k.lower() not in ("host", "transfer-encoding", "content-length")
+        }
         headers["Host"] = target.netloc
         headers["Content-Length"] = str(len(body))
         conn.request(req.command, req.path, body=body, headers=headers)
@@ -179,6 +211,11 @@ class Gateway:
         for k, v in headers.items():
             if k.lower() not in ("content-length", "connection", "date", "server"):
                 req.send_header(k, v)
+        if req.command == "HEAD":  # the size of what a GET would return, and no body
+            length = next((v for k, v in headers.items() if k.lower() == "content-length"), "0")
+            req.send_header("Content-Length", length)
+            req.end_headers()
+            return
         req.send_header("Content-Length", str(len(data)))
         req.end_headers()
         req.wfile.write(data)
@@ -272,3 +309,19 @@ class Gateway:
         if "Id" in entry:
             out["Id"] = entry["Id"]
         return out
+
+
+def _read_body(req: BaseHTTPRequestHandler) -> bytes:
+    """The request body, by Content-Length or chunked transfer encoding."""
+    if "chunked" in req.headers.get("Transfer-Encoding", "").lower():
+        out = b""
+        while True:
+            size = int(req.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while req.rfile.readline() not in (b"\r\n", b"\n", b""):
+                    pass  # trailers
+                return out
+            out += req.rfile.read(size)
+            req.rfile.readline()
+    length = int(req.headers.get("Content-Length") or 0)
+    return req.rfile.read(length) if length else b""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,13 @@ from tests.support.stack.sources import (
 from tests.support.stack.template import ACCOUNT, REGION, Stack, load_template, transform
 
 TEMPLATE = build.ROOT / "template.yaml"
+
+
+def _bus_name(name_or_arn: str) -> str:
+    """A bus is named by its name or its ARN (``...:event-bus/<name>``)."""
+    if name_or_arn.startswith("arn:"):
+        return name_or_arn.rsplit("event-bus/", 1)[-1]
+    return name_or_arn
 
 
 @dataclass
@@ -233,6 +242,8 @@ class LocalStack:
             for r in self.stack.of_type("AWS::Lambda::EventInvokeConfig").values()
         }
         self.rules: dict[str, Rule] = {}
+        #: Every event put on a bus, by the tests or the functions: (bus name, event).
+        self.bus_events: list[tuple[str, dict[str, Any]]] = []
         for logical_id, resource in self.stack.of_type("AWS::Events::Rule").items():
             props = self.stack.resolve(resource["Properties"])
             targets = []
@@ -258,6 +269,7 @@ class LocalStack:
                 props.get("ScheduleExpression"),
                 pattern,
                 targets,
+                _bus_name(props.get("EventBusName") or "default"),
             )
         self.apis = {
             logical_id: HttpApi(self, logical_id.lower()[:10], http_routes(self, logical_id))
@@ -268,9 +280,36 @@ class LocalStack:
         """Fire every schedule rule once (one tick of EventBridge)."""
         return [inv for rule in self.rules.values() if rule.schedule for inv in rule.fire()]
 
-    def put_event(self, event: dict[str, Any]) -> list[Any]:
-        """An event on the default bus: every matching rule invokes its targets."""
-        return [inv for rule in self.rules.values() if rule.pattern for inv in rule.fire(event)]
+    def put_event(self, event: dict[str, Any], bus: str = "default") -> list[Any]:
+        """An event on ``bus``: every matching rule of that bus invokes its targets."""
+        self.bus_events.append((bus, event))
+        return [
+            inv
+            for rule in self.rules.values()
+            if rule.pattern and rule.bus == bus
+            for inv in rule.fire(event)
+        ]
+
+    def route_bus_entries(self) -> int:
+        """Hand what the functions put on the buses (``PutEvents``) to the rules of each bus,
+        as EventBridge does: the entry becomes an event, every matching rule's targets are
+        invoked asynchronously. Returns the entries routed."""
+        with self.gateway._lock:
+            entries, self.gateway.bus_entries = self.gateway.bus_entries, []
+        for _function, entry in entries:
+            event = {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": entry.get("DetailType", ""),
+                "source": entry.get("Source", ""),
+                "account": ACCOUNT,
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.clock())),
+                "region": REGION,
+                "resources": entry.get("Resources", []),
+                "detail": json.loads(entry.get("Detail") or "{}"),
+            }
+            self.put_event(event, _bus_name(entry.get("EventBusName") or "default"))
+        return len(entries)
 
     def http(self, method: str, path: str, headers: Any, body: bytes = b"") -> Any:
         [api] = self.apis.values()
@@ -282,6 +321,7 @@ class LocalStack:
         for _ in range(rounds):
             moved = sum(m.poll() for m in self.stream_mappings)
             moved += sum(m.poll() for m in self.sqs_mappings)
+            moved += self.route_bus_entries()
             total += moved
             if not moved:
                 break

@@ -216,6 +216,9 @@ def authorizations(service: str, operation: str, body: dict[str, Any]) -> list[t
         registry = body.get("registryId", ACCOUNT)
         arn = f"arn:{PARTITION}:ecr:{REGION}:{registry}:repository/{repo}"
         return [(f"ecr:{operation}", arn)]
+    if service == "sns":
+        topic = body.get("TopicArn") or body.get("TargetArn") or "*"
+        return [(f"sns:{operation}", topic)]
     if service == "events" and operation == "PutEvents":
         # IAM authorizes each entry against its bus (the default bus when none is named).
         return [
@@ -239,3 +242,60 @@ def access_denied(principal: str, action: str, resource: str) -> bytes:
     return json.dumps(
         {"__type": "com.amazon.coral.service#AccessDeniedException", "Message": message}
     ).encode()
+
+
+def s3_authorizations(
+    method: str, path: str, query: dict[str, list[str]], headers: Any
+) -> tuple[str, list[tuple[str, str]], dict[str, list[str]]]:
+    """S3's REST API (path style): the operation, the (action, resource) pairs S3 checks and
+    the condition keys (``s3:prefix`` for a listing).
+
+    Object reads (GET, HEAD) are ``s3:GetObject``; writes, multipart parts and completion
+    ``s3:PutObject``; a copy also needs ``s3:GetObject`` on its source; ``DeleteObjects`` checks
+    ``s3:DeleteObject`` per key (the keys are in the body, see :func:`s3_delete_keys`).
+    """
+    bucket, _, key = path.lstrip("/").partition("/")
+    bucket_arn = f"arn:{PARTITION}:s3:::{bucket}"
+    object_arn = f"{bucket_arn}/{key}"
+    if not key:
+        if method == "GET" and "location" not in query:
+            prefix = (query.get("prefix") or [""])[0]
+            return "ListObjectsV2", [("s3:ListBucket", bucket_arn)], {"s3:prefix": [prefix]}
+        if method == "POST" and "delete" in query:
+            return "DeleteObjects", [], {}
+        return f"{method} bucket", [(f"s3:{method}Bucket", bucket_arn)], {}
+    if method in ("GET", "HEAD"):
+        return (
+            ("GetObject" if method == "GET" else "HeadObject"),
+            [("s3:GetObject", object_arn)],
+            {},
+        )
+    if method == "DELETE":
+        if "uploadId" in query:
+            return "AbortMultipartUpload", [("s3:AbortMultipartUpload", object_arn)], {}
+        return "DeleteObject", [("s3:DeleteObject", object_arn)], {}
+    if method in ("PUT", "POST"):
+        source = headers.get("x-amz-copy-source")
+        if source and "partNumber" not in query:
+            from urllib.parse import unquote
+
+            source_arn = f"arn:{PARTITION}:s3:::{unquote(source).lstrip('/').split('?')[0]}"
+            return (
+                "CopyObject",
+                [
+                    ("s3:PutObject", object_arn),
+                    ("s3:GetObject", source_arn),
+                ],
+                {},
+            )
+        return "PutObject", [("s3:PutObject", object_arn)], {}
+    return method, [(f"s3:{method}", object_arn)], {}
+
+
+def s3_delete_keys(bucket: str, body: bytes) -> list[tuple[str, str]]:
+    """``DeleteObjects``: ``s3:DeleteObject`` on every key of the request body."""
+    from xml.sax.saxutils import unescape
+
+    # The body is botocore's own <Delete><Object><Key>..</Key></Object>..</Delete>.
+    keys = [unescape(k) for k in re.findall(r"<Key>(.*?)</Key>", body.decode(), flags=re.S)]
+    return [("s3:DeleteObject", f"arn:{PARTITION}:s3:::{bucket}/{k}") for k in keys]

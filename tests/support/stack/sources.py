@@ -96,8 +96,11 @@ class SqsMapping:
                 ],
             )
         for m in messages:
+            receipt = m["ReceiptHandle"]
+            # The function may have set its own backoff (ChangeMessageVisibility).
+            timeout = self.stack.gateway.visibility.pop(receipt, self.visibility_timeout)
             if m["MessageId"] in failed:
-                self.in_flight[m["ReceiptHandle"]] = self.stack.clock() + self.visibility_timeout
+                self.in_flight[receipt] = self.stack.clock() + timeout
         return len(messages)
 
 
@@ -266,6 +269,7 @@ class Rule:
     schedule: str | None
     pattern: Any
     targets: list[AsyncTarget]
+    bus: str = "default"
 
     def fire(self, event: dict[str, Any] | None = None) -> list[Any]:
         """The schedule's event (``event`` None), or ``event`` if it matches the pattern."""

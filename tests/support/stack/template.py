@@ -85,6 +85,8 @@ class Stack:
             return base.lower()  # bucket names are lower case
         if resource["Type"] == "AWS::SQS::Queue" and resource["Properties"].get("FifoQueue"):
             return base + ".fifo"
+        if resource["Type"] == "AWS::Events::EventBus":  # a bus has the name it is given
+            return str(self.resolve(resource["Properties"]["Name"]))
         return base
 
     def arn(self, logical_id: str) -> str:

@@ -1,0 +1,147 @@
+"""OCIRepository on the deployed stack: apply -> stream -> dispatcher -> SourceQueue ->
+SourceFunction -> artifact in the stack's bucket and ``NewArtifact`` on its bus; then a Receiver
+webhook and the schedule bring the next revisions, and Flux's garbage collection keeps two.
+
+The artifacts are pushed with ``oras`` (an independent OCI client) to Debian's registry; the
+bucket is read back with the operator's S3 client, and the tarballs are unpacked with
+``tarfile``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tarfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.stack.scenario import apply
+from tests.support.oci import oras_push, tarball
+from tests.support.registry import RegistryServer
+
+pytestmark = pytest.mark.stack
+
+TOKEN = "4f1c9a7e2b6d4e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f"
+
+MANIFESTS = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {{name: manifests, namespace: oci}}
+spec:
+  url: oci://{host}/oci/manifests
+  ref: {{semver: ">=1.0.0"}}
+  insecure: true
+  ignore: "*.md"
+  interval: {interval}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: push-token, namespace: oci}}
+stringData: {{token: {token}}}
+---
+apiVersion: notification.toolkit.fluxcd.io/v1
+kind: Receiver
+metadata: {{name: artifacts, namespace: oci}}
+spec:
+  type: generic
+  secretRef: {{name: push-token}}
+  resources:
+    - {{apiVersion: source.toolkit.fluxcd.io/v1, kind: OCIRepository, name: manifests}}
+"""
+
+
+def _push(registry: RegistryServer, tag: str, tmp: Path) -> None:
+    files = {
+        "deploy/app.yaml": f"version: {tag}\n".encode(),
+        "README.md": b"left out by spec.ignore",
+    }
+    oras_push(registry, "oci/manifests", tag, tarball(files), tmp)
+
+
+def _artifact(operator: Any) -> dict[str, Any]:
+    obj = operator.objects.require("OCIRepository", "oci", "manifests")
+    ready = [c for c in obj.status.get("conditions", []) if c["type"] == "Ready"]
+    assert ready and ready[0]["status"] == "True", obj.status
+    return dict(obj.status["artifact"])
+
+
+def _name(artifact: dict[str, Any]) -> str:
+    return str(artifact["path"]).rsplit("/", 1)[-1]
+
+
+def _stored(stack: Any) -> dict[str, bytes]:
+    s3 = stack.admin("s3")
+    bucket = stack.table("ArtifactsBucket")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix="ocirepository/oci/manifests/")
+    return {
+        o["Key"].rsplit("/", 1)[-1]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+        for o in listed.get("Contents", [])
+    }
+
+
+def _files(tgz: bytes) -> dict[str, bytes]:
+    with tarfile.open(fileobj=io.BytesIO(gzip.decompress(tgz))) as tar:
+        return {
+            m.name: tar.extractfile(m).read()  # type: ignore[union-attr]
+            for m in tar.getmembers()
+            if m.isfile()
+        }
+
+
+def _new_artifacts(stack: Any, since: int) -> list[dict[str, Any]]:
+    bus = stack.stack.physical_name("EventBus")
+    return [
+        e["detail"]
+        for b, e in stack.bus_events[since:]
+        if b == bus and e["detail-type"] == "NewArtifact" and e["detail"].get("namespace") == "oci"
+    ]
+
+
+def test_an_ocirepository_becomes_artifacts_in_the_bucket(
+    stack: Any, operator: Any, tmp_path: Path
+) -> None:
+    source = stack.functions["SourceFunction"]
+    with RegistryServer() as registry:
+        _push(registry, "1.0.0", tmp_path)
+        events = len(stack.bus_events)
+        apply(operator, MANIFESTS.format(host=registry.host, interval="2s", token=TOKEN))
+        stack.drain()
+        first = _artifact(operator)
+        assert first["revision"].startswith("1.0.0@sha256:")
+        assert first["url"].startswith(f"s3://{stack.table('ArtifactsBucket')}/ocirepository/")
+        stored = _stored(stack)
+        assert set(stored) == {_name(first), "latest.tar.gz"}
+        assert _files(stored["latest.tar.gz"]) == {"deploy/app.yaml": b"version: 1.0.0\n"}
+        [announced] = _new_artifacts(stack, events)
+        assert (announced["revision"], announced["url"]) == (first["revision"], first["url"])
+
+        # A Receiver naming the OCIRepository: the webhook function queues it at once.
+        _push(registry, "1.1.0", tmp_path)
+        receiver = operator.objects.require("Receiver", "oci", "artifacts")
+        status, _, _ = stack.http(
+            "POST", receiver.status["webhookPath"], {"content-type": "application/json"}, b"{}"
+        )
+        assert status == 200
+        stack.drain()
+        second = _artifact(operator)
+        assert second["revision"].startswith("1.1.0@sha256:")
+        assert _files(_stored(stack)["latest.tar.gz"]) == {"deploy/app.yaml": b"version: 1.1.0\n"}
+
+        # The schedule: once the 2 s interval has passed, the minute rule's dispatcher sends it.
+        _push(registry, "1.2.0", tmp_path)
+        time.sleep(2.1)  # the functions' own clock: the interval is real time
+        stack.schedule()
+        stack.drain()
+        third = _artifact(operator)
+        assert third["revision"].startswith("1.2.0@sha256:")
+        # Flux's garbage collection: the current artifact and one other are kept.
+        assert set(_stored(stack)) == {_name(third), _name(second), "latest.tar.gz"}
+        assert [a["revision"] for a in _new_artifacts(stack, events)] == [
+            first["revision"],
+            second["revision"],
+            third["revision"],
+        ]
+    assert source.invocations and not any(i.error or i.timed_out for i in source.invocations)
