@@ -1,8 +1,9 @@
 """The stack tier: template.yaml run as AWS would run it (see tests/support/stack).
 
-One stack per session (starting it builds, and starts one Python 3.13 process per function); each scenario
-uses its own namespace, registry and Git server. At the end the tier writes its report of every
-AWS call per function and of the grants no call used: ``.aws-sam/stack/report.json``.
+One stack per session (starting it builds, and starts one Python 3.13 process per function);
+each scenario uses its own namespace, registry and Git server. At the end the tier writes its
+report of every AWS call per function and of the grants no call used:
+``.aws-sam/stack/report.json``.
 """
 
 from __future__ import annotations

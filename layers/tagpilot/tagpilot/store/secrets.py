@@ -6,10 +6,10 @@ gets its own copy, ``<prefix>_<use>/<namespace>/<name>`` with use ``registry`` (
 references), ``git`` (GitRepository and signing-key references), ``receiver`` (Receiver tokens) or
 ``provider`` (Alert Provider tokens, addresses, certificates, proxies), so that each function's
 role can read only the prefix of its use: the public webhook function reads Receiver tokens and
-nothing else, the delivery function Provider secrets and nothing else. The leading ``_`` cannot start a Kubernetes namespace, so a
-use prefix never collides with a namespace. The secret string is JSON
-``{"type": "<kubernetes secret type>", "data": {"<key>": "<value>"}}``. Values are never logged
-or printed; errors name the secret, never its content.
+nothing else, the delivery function Provider secrets and nothing else. The leading ``_``
+cannot start a Kubernetes namespace, so a use prefix never collides with a namespace. The secret
+string is JSON ``{"type": "<kubernetes secret type>", "data": {"<key>": "<value>"}}``. Values
+are never logged or printed; errors name the secret, never its content.
 """
 
 from __future__ import annotations
