@@ -3,67 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
-KIND_WORDS = {
-    ("image", "repository"): "ImageRepository",
-    ("image", "policy"): "ImagePolicy",
-    ("image", "update"): "ImageUpdateAutomation",
-    ("source", "git"): "GitRepository",
-    ("source", "oci"): "OCIRepository",
-    ("receiver",): "Receiver",
-    ("alert-providers",): "Provider",
-    ("alert-provider",): "Provider",
-    ("alerts",): "Alert",
-    ("alert",): "Alert",
-    ("namespace",): "Namespace",
-}
-
 
 class CliError(Exception):
     """A usage or input problem: printed as ``error: ...`` with exit code 2."""
-
-
-def add_namespace(parser: argparse.ArgumentParser, *, all_namespaces: bool = False) -> None:
-    parser.add_argument(
-        "-n",
-        "--namespace",
-        default=None,
-        help="namespace of the object (default: 'flux-system', as the flux CLI)",
-    )
-    if all_namespaces:
-        parser.add_argument(
-            "-A", "--all-namespaces", action="store_true", help="list objects of every namespace"
-        )
-
-
-def add_kind(parser: argparse.ArgumentParser, *, name_required: bool) -> None:
-    parser.add_argument(
-        "words",
-        nargs="+",
-        metavar="KIND [NAME]",
-        help="'image repository', 'image policy', 'image update', 'source git', 'source oci' "
-        "or 'receiver', then the object's name",
-    )
-    parser.set_defaults(name_required=name_required)
-
-
-def resolve_kind(words: list[str], *, name_required: bool) -> tuple[str, str | None]:
-    """``['image', 'repository', 'app']`` -> ``('ImageRepository', 'app')``."""
-    for kind_words, kind in KIND_WORDS.items():
-        n = len(kind_words)
-        if tuple(words[:n]) == kind_words:
-            rest = words[n:]
-            if len(rest) > 1:
-                raise CliError(f"too many arguments: {' '.join(rest)}")
-            if name_required and not rest:
-                raise CliError(f"{' '.join(kind_words)}: NAME is required")
-            return kind, (rest[0] if rest else None)
-    known = ", ".join(repr(" ".join(k)) for k in KIND_WORDS)
-    raise CliError(f"unknown kind {' '.join(words[:2])!r}: use one of {known}")
 
 
 def namespace_of(args: argparse.Namespace) -> str:
@@ -126,16 +72,6 @@ def open_app() -> Any:
     from tagpilot.runtime.app import build_app
 
     return build_app(load_settings())
-
-
-def age(rfc3339: str | None) -> str:
-    if not rfc3339:
-        return ""
-    try:
-        moment = datetime.strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    except ValueError:
-        return rfc3339
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def print_table(headers: list[str], rows: list[list[str]]) -> None:
