@@ -17,6 +17,7 @@ Usage::
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Callable
@@ -67,10 +68,15 @@ class Peer:
 
 
 class HostileServer:
-    """Accept connections on 127.0.0.1 and hand each to ``respond`` in a thread."""
+    """Accept connections on 127.0.0.1 and hand each to ``respond`` in a thread.
 
-    def __init__(self, respond: Callable[[Peer], None]) -> None:
+    ``read_head=False``: hand the connection over at once, without waiting for an HTTP request
+    head (a raw TCP peer, e.g. one that trickles an SSH banner; ``Peer.head`` is empty).
+    """
+
+    def __init__(self, respond: Callable[[Peer], None], *, read_head: bool = True) -> None:
         self._respond = respond
+        self._read_head = read_head
         self._stopped = threading.Event()
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -78,6 +84,7 @@ class HostileServer:
         self._sock.listen(16)
         self.requests: list[str] = []
         self._threads: list[threading.Thread] = []
+        self._acceptor = threading.Thread(target=self._accept, daemon=True)
 
     @property
     def port(self) -> int:
@@ -92,12 +99,17 @@ class HostileServer:
         return f"http://{self.host}"
 
     def __enter__(self) -> HostileServer:
-        thread = threading.Thread(target=self._accept, daemon=True)
-        thread.start()
+        self._acceptor.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stopped.set()
+        # Wake the blocked accept() before closing: a listening socket closed under it keeps
+        # accepting in the kernel, and once its descriptor number is reused by a later server
+        # the stale thread could take that server's connections.
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._acceptor.join(5)
         self._sock.close()
         for thread in self._threads:
             thread.join(5)
@@ -117,7 +129,7 @@ class HostileServer:
             conn.settimeout(30)
             head = b""
             try:
-                while b"\r\n\r\n" not in head:
+                while self._read_head and b"\r\n\r\n" not in head:
                     chunk = conn.recv(4096)
                     if not chunk:
                         return

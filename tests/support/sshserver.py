@@ -55,7 +55,10 @@ class SSHServer:
         The ``known_hosts`` line for this server (``[127.0.0.1]:<port> ssh-ed25519 ...``).
     """
 
-    def __init__(self, root: Path | None = None) -> None:
+    def __init__(self, root: Path | None = None, force_command: str | None = None) -> None:
+        #: ``ForceCommand``: run this instead of whatever the client asked (a misbehaving
+        #: server after a genuine connect, key exchange and authentication).
+        self.force_command = force_command
         self._dir = Path(tempfile.mkdtemp(prefix="sshserver-"))
         self.root = root or self._dir / "repos"
         self.root.mkdir(parents=True, exist_ok=True)
@@ -94,6 +97,7 @@ class SSHServer:
                     "PermitRootLogin prohibit-password",
                     f"AllowUsers {self.user}",
                     "LogLevel ERROR",
+                    *([f"ForceCommand {self.force_command}"] if self.force_command else []),
                     "",
                 ]
             )

@@ -9,6 +9,7 @@ within it); the bounds asserted are several times the deadline, far below the tr
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -22,12 +23,17 @@ from tagpilot.registry.client import RegistryClient
 from tagpilot.registry.errors import RegistryTimeoutError
 from tagpilot.registry.names import parse_image_reference
 from tagpilot.runtime.local_worker import LocalWorker
+from tagpilot.source.auth import GitAuth
+from tagpilot.source.commit import Signature, commit_files
 from tagpilot.source.errors import GitTimeoutError
 from tagpilot.source.fetch import fetch_branch, ls_remote
+from tagpilot.source.push import push
 from tagpilot.source.remote import open_remote
 
+from tests.support import gitfixtures
 from tests.support.gitserver import GitServer
 from tests.support.hostile import HostileServer, Peer, http_response
+from tests.support.sshserver import SSHServer
 
 pytestmark = pytest.mark.integration
 
@@ -124,6 +130,88 @@ def test_git_deadline_does_not_cut_a_healthy_server_short() -> None:
     with GitServer() as git:
         git.create_repo("app.git", {"a.yaml": b"a: 1\n"})
         with open_remote(git.url_for("app.git"), timeout=30.0) as remote:
+            assert b"refs/heads/main" in ls_remote(remote)
+            with fetch_branch(remote, "main") as checkout:
+                assert dict(checkout.iter_files("", lambda _n: True)) == {"a.yaml": b"a: 1\n"}
+
+
+# -- Git over SSH ------------------------------------------------------------------------------
+
+#: A pkt-line header announcing 65,520 bytes, then one byte every 0.3 s: each read succeeds well
+#: within a per-read timeout and the whole line would take hours.
+#: SSH operations must end within their timeout plus this (a watchdog closes the connection at
+#: the deadline; the rest is thread wake-up and teardown on a loaded 2-core machine).
+MARGIN = 3.0
+SLOW_COMMAND = "sh -c 'printf fff0; while :; do printf a; sleep 0.3; done'"
+
+
+def ssh_banner_trickle(peer: Peer) -> None:
+    # Before any SSH packet: an endless banner preamble, one byte every 0.3 s (Paramiko's
+    # banner_timeout is per read and allows 100 such lines).
+    peer.trickle(b"x" * 500, every=0.3)
+
+
+def ssh_operation(remote: Any, operation: str) -> None:
+    if operation == "ls-remote":
+        ls_remote(remote)
+    else:
+        fetch_branch(remote, "main")
+
+
+@pytest.mark.parametrize("operation", ["ls-remote", "fetch"])
+def test_ssh_trickle_during_the_handshake_ends_at_the_timeout(operation: str) -> None:
+    key_source = SSHServer()  # only for a valid key pair; this server is never started
+    with HostileServer(ssh_banner_trickle, read_head=False) as peer:
+        known = f"[127.0.0.1]:{peer.port} {key_source.host_public}\n".encode()
+        auth = GitAuth(ssh_identity=key_source.client_key, known_hosts=known)
+        remote = open_remote(f"ssh://git@127.0.0.1:{peer.port}/org/app.git", auth, 2.0)
+        started = time.monotonic()
+        with pytest.raises(GitTimeoutError, match="deadline of 2s exceeded"):
+            ssh_operation(remote, operation)
+        elapsed = time.monotonic() - started
+        remote.close()
+    key_source.stop()
+    assert peer.requests == [""], "the client connected (a raw peer records an empty head)"
+    assert elapsed < 2.0 + MARGIN, elapsed
+
+
+@pytest.mark.parametrize("operation", ["ls-remote", "fetch", "push"])
+def test_ssh_trickle_during_the_transfer_ends_at_the_timeout(operation: str) -> None:
+    with (
+        GitServer() as git,
+        SSHServer(force_command=SLOW_COMMAND) as server,
+    ):
+        git.create_repo("app.git", {"a.yaml": b"a: 1\n"})
+        auth = GitAuth(ssh_identity=server.client_key, known_hosts=server.known_hosts)
+        remote = open_remote(server.url_for("app.git"), auth, 3.0)
+        with open_remote(git.url_for("app.git")) as http, fetch_branch(http, "main") as checkout:
+            commit = commit_files(
+                checkout,
+                "",
+                {"a.yaml": b"a: 2\n"},
+                Signature("bot", "bot@example.com"),
+                "update",
+                None,
+                datetime(2024, 1, 1, tzinfo=UTC),
+            )
+            started = time.monotonic()
+            with pytest.raises(GitTimeoutError, match="deadline of 3s exceeded"):
+                if operation == "push":
+                    push(remote, checkout, commit, "main")
+                else:
+                    ssh_operation(remote, operation)
+            elapsed = time.monotonic() - started
+        remote.close()
+    assert elapsed < 3.0 + MARGIN, elapsed
+
+
+def test_ssh_deadline_does_not_cut_a_healthy_server_short() -> None:
+    with SSHServer() as server:
+        bare = server.root / "app.git"
+        gitfixtures.init_bare(bare)
+        gitfixtures.commit_files(bare, {"a.yaml": b"a: 1\n"})
+        auth = GitAuth(ssh_identity=server.client_key, known_hosts=server.known_hosts)
+        with open_remote(server.url_for("app.git"), auth, 30.0) as remote:
             assert b"refs/heads/main" in ls_remote(remote)
             with fetch_branch(remote, "main") as checkout:
                 assert dict(checkout.iter_files("", lambda _n: True)) == {"a.yaml": b"a: 1\n"}
