@@ -9,6 +9,7 @@ Local persisting to disk, and Debian's docker-registry.
 from __future__ import annotations
 
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -122,6 +123,45 @@ def test_serve_survives_a_store_outage_and_reconnects(home: Path, registry: Regi
         out, err = serve.communicate(timeout=30)
     assert "Traceback" not in err, err
     assert "ImageRepository flux-system/b" in out
+
+
+def test_serve_follows_the_stack_to_new_ports(home: Path, registry: RegistryServer) -> None:
+    """The remembered DynamoDB port is taken while the stack is down: the stack comes back on
+    another port and the running ``serve`` finds it (no restart)."""
+    image = f"{registry.host}/demo/app"
+    applied = tagpilot(home, "apply", "-f", "-", stdin=REPO.format(name="a", image=image))
+    assert applied.returncode == 0, applied.stderr
+    before = stack.read_state(home)
+    assert before is not None
+    serve = subprocess.Popen(
+        [TAGPILOT, "serve", "--tick", "0.3"],
+        env=env_for(home),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    squatter = socket.socket()
+    try:
+        wait_for(lambda: ready_of(build_app(load_settings(env_for(home))), "a").get("status"))
+        assert stack.stop(home)
+        # Another program takes the port (DynamoDB Local binds every interface, so does this).
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("", before.dynamodb_port))
+        squatter.listen(1)
+        after = stack.ensure_running(home)
+        assert after.dynamodb_port != before.dynamodb_port, "the stack moved"
+        applied = tagpilot(home, "apply", "-f", "-", stdin=REPO.format(name="b", image=image))
+        assert applied.returncode == 0, applied.stderr
+        app = build_app(load_settings(env_for(home)))  # resolves the new ports
+        wait_for(lambda: ready_of(app, "b").get("status") == "True")
+        assert serve.poll() is None
+    finally:
+        squatter.close()
+        serve.terminate()
+        out, err = serve.communicate(timeout=30)
+    assert "Traceback" not in err, err
+    assert "ImageRepository flux-system/b" in out, "reconciled by the serve started before"
+    assert "local stack moved" in err
 
 
 def test_store_files_are_private(home: Path) -> None:

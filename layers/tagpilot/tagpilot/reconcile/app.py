@@ -189,3 +189,6 @@ class App:
     notifications: Any = None
     #: Seconds the current record may still use (set per record in Lambda; ``None`` elsewhere).
     time_left: Callable[[], float] | None = None
+    #: Local stack only: re-read its endpoints after a store failure; True if they moved and the
+    #: adapters now use the new ones (:class:`tagpilot.runtime.follow.StackFollower`).
+    reresolve: Callable[[], bool] | None = None

@@ -26,6 +26,7 @@ from tagpilot.registry.ecr import EcrCredentialProvider
 from tagpilot.registry.errors import ImageURLInvalidError
 from tagpilot.registry.names import parse_image_reference
 from tagpilot.registry.oci_url import parse_oci_url
+from tagpilot.runtime.follow import StackFollower
 from tagpilot.store.artifacts import LocalArtifactStorage, S3ArtifactStorage
 from tagpilot.store.budgets import BudgetStore
 from tagpilot.store.leases import LeaseStore
@@ -78,7 +79,13 @@ def derive_index_attributes(resource: Any) -> dict[str, Any]:
 
 
 def build_app(settings: Settings, *, session: Any = None, create_tables: bool | None = None) -> App:
-    """Wire real adapters for ``settings`` (AWS or the local stack)."""
+    """Wire real adapters for ``settings`` (AWS or the local stack).
+
+    With the local stack found through ``settings.home`` (no explicit endpoint), the App gets a
+    ``reresolve`` hook (:class:`~tagpilot.runtime.follow.StackFollower`) that follows the stack
+    if it restarts on other ports.
+    """
+    follows_stack = settings.mode == "local" and not settings.dynamodb_endpoint
     settings = resolve_local(settings)
     if session is None:
         if settings.access_key_id:
@@ -148,7 +155,14 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
         forges=Forges(requests.Session()),
     )
     _wire_artifacts(app, session, cfg)
-    wire_events(app, session, cfg)
+    event_model = wire_events(app, session, cfg)
+    if follows_stack:
+        app.reresolve = StackFollower(
+            app,
+            settings.home,
+            [m for m in (*models.all(), models.budgets, event_model) if m is not None],
+            lambda endpoint: session.client("secretsmanager", endpoint_url=endpoint, config=cfg),
+        )
     return app
 
 
@@ -163,9 +177,9 @@ def _wire_artifacts(app: App, session: Any, cfg: Any) -> None:
         app.artifacts = LocalArtifactStorage(settings.home / "artifacts")
 
 
-def wire_events(app: App, session: Any = None, config: Any = None) -> None:
+def wire_events(app: App, session: Any = None, config: Any = None) -> type[Any]:
     """Give ``app`` its event recorder: the events table plus the stack's bus (AWS) or, locally,
-    the in-process delivery (``app.notifications``)."""
+    the in-process delivery (``app.notifications``); returns the events table's model."""
     from tagpilot.notify.bus import CallbackBus, EventBridgeBus
     from tagpilot.notify.recorder import Recorder
     from tagpilot.store.eventlog import EventStore, build_event_model, create_event_table
@@ -185,3 +199,4 @@ def wire_events(app: App, session: Any = None, config: Any = None) -> None:
         app.notifications = delivery
         bus = CallbackBus(delivery)
     app.events = Recorder(store, bus)
+    return model

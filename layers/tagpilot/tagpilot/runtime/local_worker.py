@@ -48,6 +48,8 @@ class LocalWorker:
             except StoreError as exc:
                 self.store_error = str(exc)
                 logger.warning("dispatch failed, retrying next tick: %s", exc)
+                if self.app.reresolve is not None and self.app.reresolve():
+                    logger.warning("reconnected to the local stack at its new ports")
             else:
                 self.store_error = None
             return self.drain()

@@ -58,6 +58,11 @@ class SecretStore:
         self._ttl = cache_seconds
         self._clock = clock
 
+    def use_client(self, client: Any) -> None:
+        """Talk to the service through ``client`` from now on (the local stack moved)."""
+        self._client = client
+        self._cache.clear()
+
     def secret_id(self, namespace: str, name: str, use: str | None = None) -> str:
         if use is None:
             return f"{self._prefix}{namespace}/{name}"
