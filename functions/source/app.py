@@ -16,20 +16,26 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from tagpilot.runtime.lambda_support import run_work_record
+from tagpilot.runtime.lambda_support import RecordBudget, begin_batch, run_work_record
 
 logger = Logger()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
+_budget: list[RecordBudget | None] = [None]
+
+
 def record_handler(record: SQSRecord) -> None:
-    run_work_record(record.body, metrics, logger)
+    run_work_record(record.body, metrics, logger, _budget[0])
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Registry requests (tags, manifests, blobs) end before Lambda would end the invocation,
+    # so a slow registry leaves time for the failure status.
+    _budget[0] = begin_batch(context, len(event.get("Records") or []))
     return process_partial_response(  # type: ignore[return-value]
         event=event, record_handler=record_handler, processor=processor, context=context
     )

@@ -145,3 +145,58 @@ def test_an_ocirepository_becomes_artifacts_in_the_bucket(
             third["revision"],
         ]
     assert source.invocations and not any(i.error or i.timed_out for i in source.invocations)
+
+
+ECR_MANIFESTS = """\
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {{name: manifests, namespace: oci-ecr}}
+spec:
+  url: oci://{image}
+  ref: {{semver: ">=1.0.0"}}
+  provider: aws
+  insecure: true
+  proxySecretRef: {{name: ecr-proxy}}
+  interval: 1h
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: ecr-proxy, namespace: oci-ecr}}
+stringData: {{address: '{proxy}'}}
+"""
+
+
+def test_an_ecr_push_reconciles_an_ocirepository_in_ecr(
+    stack: Any, operator: Any, tmp_path: Path
+) -> None:
+    """ECR push event -> the rule -> EcrEventsFunction -> SourceQueue -> SourceFunction, which
+    logs in to ECR with its own role (``ecr:GetAuthorizationToken``) and reads its proxy secret
+    from the ``_registry`` copy. The proxy stands in for the network path to ECR (as in
+    test_ecr_push.py): the OCIRepository keeps its real ECR URL."""
+    from tests.conftest import load_event
+    from tests.stack.scenario import ForwardProxy
+
+    event = load_event("ecr-push.json")
+    repo = "oci-ecr/manifests"
+    event["detail"] = {**event["detail"], "repository-name": repo, "image-tag": "2.0.0"}
+    host = f"{event['account']}.dkr.ecr.{event['region']}.amazonaws.com"
+    with RegistryServer() as registry:
+        proxy = ForwardProxy(registry.host)
+        try:
+            for tag in ("1.0.0",):
+                oras_push(registry, repo, tag, tarball({"app.yaml": tag.encode()}), tmp_path)
+            apply(operator, ECR_MANIFESTS.format(image=f"{host}/{repo}", proxy=proxy.url))
+            stack.drain()
+            obj = operator.objects.require("OCIRepository", "oci-ecr", "manifests")
+            assert obj.status["artifact"]["revision"].startswith("1.0.0@sha256:"), obj.status
+
+            oras_push(registry, repo, "2.0.0", tarball({"app.yaml": b"2.0.0"}), tmp_path)
+            [invocation] = stack.put_event(event)
+            assert invocation.error is None, invocation.error
+            assert invocation.result["scansRequested"] == ["oci-ecr/manifests"]
+            stack.drain()
+            obj = operator.objects.require("OCIRepository", "oci-ecr", "manifests")
+            assert obj.status["artifact"]["revision"].startswith("2.0.0@sha256:"), obj.status
+            assert {h for h, _ in proxy.requests} == {host}
+        finally:
+            proxy.close()

@@ -18,6 +18,10 @@ pytestmark = pytest.mark.stack
 USED_OUTSIDE_THE_SDK = {
     ("ScanFunction", "ecr:ListImages"),
     ("ScanFunction", "ecr:BatchGetImage"),
+    # OCIRepositories in ECR: tags, manifests, and the layer blob (GetDownloadUrlForLayer).
+    ("SourceFunction", "ecr:ListImages"),
+    ("SourceFunction", "ecr:BatchGetImage"),
+    ("SourceFunction", "ecr:GetDownloadUrlForLayer"),
 }
 
 
@@ -31,14 +35,6 @@ NOT_YET_EXERCISED = {
     ("ScanFunction", "ecr:DescribeImages", "repository/*"),  # tagpilot.dev/push-times on ECR
     ("ScanFunction", "dynamodb:GetItem", "-LeasesTable"),  # registry budgets (budget# keys)
     ("ScanFunction", "dynamodb:PutItem", "-LeasesTable"),
-    # OCIRepositories in ECR: an ECR push for one, and the source function's ECR access (the
-    # OCI scenario uses a plain registry without credentials).
-    ("EcrEventsFunction", "sqs:SendMessage", "-SourceQueue"),
-    ("SourceFunction", "ecr:GetAuthorizationToken", "*"),
-    ("SourceFunction", "ecr:ListImages", "repository/*"),
-    ("SourceFunction", "ecr:BatchGetImage", "repository/*"),
-    ("SourceFunction", "ecr:GetDownloadUrlForLayer", "repository/*"),
-    ("SourceFunction", "secretsmanager:GetSecretValue", "_registry/*"),
     # Events beyond the 50 kept per object are trimmed; no scenario records that many.
     ("ScanFunction", "dynamodb:DeleteItem", "-EventsTable"),
     ("AutomationFunction", "dynamodb:DeleteItem", "-EventsTable"),

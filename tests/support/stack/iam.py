@@ -254,7 +254,9 @@ def s3_authorizations(
     ``s3:PutObject``; a copy also needs ``s3:GetObject`` on its source; ``DeleteObjects`` checks
     ``s3:DeleteObject`` per key (the keys are in the body, see :func:`s3_delete_keys`).
     """
-    bucket, _, key = path.lstrip("/").partition("/")
+    from urllib.parse import unquote
+
+    bucket, _, key = unquote(path).lstrip("/").partition("/")
     bucket_arn = f"arn:{PARTITION}:s3:::{bucket}"
     object_arn = f"{bucket_arn}/{key}"
     if not key:
@@ -277,8 +279,6 @@ def s3_authorizations(
     if method in ("PUT", "POST"):
         source = headers.get("x-amz-copy-source")
         if source and "partNumber" not in query:
-            from urllib.parse import unquote
-
             source_arn = f"arn:{PARTITION}:s3:::{unquote(source).lstrip('/').split('?')[0]}"
             return (
                 "CopyObject",

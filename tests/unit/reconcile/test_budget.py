@@ -68,3 +68,36 @@ def test_bounded_timeout_is_the_smaller_and_refuses_to_start_without_time() -> N
     with pytest.raises(OutOfTimeError):
         bounded_timeout(app, 10.0)
     assert bounded_timeout(SimpleNamespace(time_left=None), 300.0) == 300.0
+
+
+def test_the_record_runs_under_its_deadline_so_every_request_below_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The record's share, less the margin, is the active deadline while it reconciles: every
+    registry and Git request below it ends by then, whatever timeout it was given."""
+    from tagpilot import deadline as deadlines
+    from tagpilot.reconcile import runner
+    from tagpilot.runtime import lambda_support
+
+    inv = FakeInvocation(120.0)
+    budget = RecordBudget(inv.remaining_ms, 10, reserve=3.0, margin=2.0, clock=inv.clock)
+    seen: list[tuple[float, float]] = []
+
+    def run(app: object, item: object) -> list[object]:
+        inv.now += 1.0
+        nested = deadlines.Deadline(300.0, clock=inv.clock)  # a request's own 5 m timeout
+        seen.append((deadlines.current().left(), nested.left()))  # type: ignore[union-attr]
+        return []
+
+    monkeypatch.setattr(runner, "run", run)
+    lambda_support.use_app(SimpleNamespace())  # type: ignore[arg-type]
+    try:
+        for _ in range(2):
+            lambda_support.run_work_record(
+                '{"kind": "ImageRepository", "namespace": "a", "name": "b"}', None, None, budget
+            )
+    finally:
+        lambda_support.use_app(None)  # type: ignore[arg-type]
+    share = (120.0 - 3.0) / 10 - 2.0
+    assert seen == [pytest.approx((share - 1.0, share - 1.0))] * 2
+    assert deadlines.current() is None  # nothing left active after the record

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from tagpilot.config import load_settings
+from tagpilot.deadline import Deadline
 from tagpilot.reconcile import runner
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
@@ -72,6 +74,17 @@ class RecordBudget:
     def time_left(self) -> float:
         return self._end - self._margin - self._clock()
 
+    def deadline(self) -> Deadline:
+        """The current record's end (less the margin) as a :class:`~tagpilot.deadline.Deadline`.
+
+        Active around the reconcile (:func:`run_work_record`), it bounds every registry and Git
+        request below it through :mod:`tagpilot.httpdeadline`, not only those whose timeout went
+        through :func:`~tagpilot.reconcile.common.bounded_timeout` (policy evaluation's manifest
+        reads, OCI blobs, push retries); store writes are not bound by it, so the status is
+        still written when a peer used the whole share.
+        """
+        return Deadline(self.time_left(), clock=self._clock, parent=None)
+
 
 def begin_batch(context: Any, records: int) -> RecordBudget | None:
     """Bound this invocation's records by ``context``'s remaining time (``None`` without one)."""
@@ -101,10 +114,13 @@ def run_work_record(
         second try: the record fails, so SQS delivers it again (after the queue's visibility
         timeout, when the store is back) instead of the object waiting for its claim to run out.
     """
+    deadline = None
     if budget is not None:
         budget.start_record()
+        deadline = budget.deadline()
     app = current_app()
-    outcomes = runner.run(app, WorkItem.from_body(body))
+    with deadline.active() if deadline is not None else nullcontext():
+        outcomes = runner.run(app, WorkItem.from_body(body))
     record_outcomes(metrics, logger, outcomes)
     for out in outcomes:
         if out.unreleased is None:
