@@ -68,6 +68,8 @@ def main(home: Path) -> int:
     while not stop.wait(1.0):
         if java.poll() is not None:
             break
+    # No longer reachable: clients must not find this stack (``ports.json`` stays for the next).
+    (home / STATE_FILE).unlink(missing_ok=True)
     server.shutdown()
     java.terminate()
     try:

@@ -46,6 +46,11 @@ class LocalStack:
 
 
 def _alive(pid: int) -> bool:
+    try:  # a daemon this process started and that exited is a zombie until reaped
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:
+        pass  # not our child: ask the kernel below
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
