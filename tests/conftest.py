@@ -28,11 +28,25 @@ def load_event(name: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def dynamodb_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Amazon's DynamoDB Local, in memory, on a free loopback port, for the whole session."""
-    from tagpilot.local.dynamodb import free_port, start_dynamodb_local
+    from tagpilot.local.dynamodb import LocalStackError, free_port, start_dynamodb_local
 
-    port = free_port()
+    from tests.support.ports import listened_by
+
     home = tmp_path_factory.mktemp("ddb-home")
-    proc = start_dynamodb_local(home, port, db_path=None, log=home / "ddb.log")
+    for _attempt in range(3):
+        # The port was free when picked; another suite may take it before Java binds it, and
+        # then the readiness poll would find *that* server: check who listens, else retry.
+        port = free_port()
+        try:
+            proc = start_dynamodb_local(home, port, db_path=None, log=home / "ddb.log")
+        except LocalStackError:
+            continue
+        if listened_by(proc.pid, port) is not False:
+            break
+        proc.terminate()
+        proc.wait(10)
+    else:
+        raise RuntimeError(f"DynamoDB Local could not keep a port; see {home / 'ddb.log'}")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

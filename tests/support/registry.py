@@ -31,6 +31,7 @@ from urllib.parse import urljoin
 import requests
 
 from tests.support.certs import TestPKI
+from tests.support.ports import listened_by
 from tests.support.tokenissuer import TokenIssuer
 
 #: Users of the htpasswd and token-auth test registries.
@@ -182,7 +183,9 @@ class RegistryServer:
                     stderr=subprocess.STDOUT,
                     env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
                 )
-            if self._wait_ready(timeout):
+            # Ready, and on its own port: another process may have taken the port between
+            # free_port() and the registry's bind, and would answer the readiness poll.
+            if self._wait_ready(timeout) and listened_by(self._proc.pid, self.port) is not False:
                 return self
             self._terminate()
         log_text = self._log.read_text(errors="replace")[-2000:] if self._log else ""
