@@ -152,3 +152,34 @@ def test_store_outage_is_one_line_and_exit_1(
     assert captured.out == ""
     assert captured.err.startswith("✗ ") and captured.err.count("\n") == 1
     assert "http://127.0.0.1:1" in captured.err
+
+
+def test_resume_waits_and_reports_each_failure(cli: Any, app: Any, tmp_path: Path) -> None:
+    manifest = tmp_path / "repos.yaml"
+    manifest.write_text(
+        "".join(
+            "---\napiVersion: image.toolkit.fluxcd.io/v1\nkind: ImageRepository\n"
+            f"metadata: {{name: {name}, namespace: flux-system}}\n"
+            "spec: {image: '127.0.0.1:1/team/app', interval: 5m, insecure: true}\n"
+            for name in ("web", "api")
+        )
+    )
+    assert cli("apply", "-f", str(manifest)).code == 0
+    assert cli("suspend", "image", "repository", "--all").code == 0
+    # --wait followed by a word that is not a bool: the word is a NAME (flux's NoOptDefVal)
+    done = cli("resume", "image", "repository", "web", "--wait", "api", "--timeout", "1m")
+    assert done.code == 1
+    lines = done.err.splitlines()
+    assert lines[:4] == [
+        "► resuming image repository web in flux-system namespace",
+        "✔ image repository resumed",
+        "► resuming image repository api in flux-system namespace",
+        "✔ image repository resumed",
+    ]
+    assert lines[4:6] == ["◎ waiting for ImageRepository reconciliation"] * 2
+    assert lines[6].startswith("✗ ImageRepository api reconciliation failed: ")  # sorted by name
+    assert lines[7].startswith("✗ ImageRepository web reconciliation failed: ")
+    assert lines[8:] == ["✗ reconciliation failed for 2 ImageRepository(s)"]
+    assert not app.objects.require("ImageRepository", "flux-system", "web").suspended
+    quiet = cli("resume", "image", "repository", "web", "--wait=false")
+    assert quiet.code == 0 and "waiting" not in quiet.err
