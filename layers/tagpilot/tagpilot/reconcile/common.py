@@ -58,6 +58,8 @@ class Outcome:
     follow_up: list[Any] = field(default_factory=list)  # WorkItems to send next
     #: What a failed reconcile still holds because the store refused to record its release.
     unreleased: Unreleased | None = None
+    #: Nothing changed and nothing was written (a slot's unchanged rescan): logged at debug.
+    quiet: bool = False
 
     @property
     def failed(self) -> bool:

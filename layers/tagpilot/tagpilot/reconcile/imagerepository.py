@@ -4,6 +4,10 @@ Follows image-reflector-controller's ``imagerepository_controller.go`` (referenc
 the same ``shouldScan`` reasons, conditions, reasons and messages, with two tagpilot additions: a
 new generation always scans, and a failed scan is retried with Flux's exponential backoff (at least
 the ``Retry-After`` a registry asked for).
+
+A periodic run comes at the object's slot (:mod:`tagpilot.store.slots`): it always lists the
+tags, and when nothing changed it writes nothing (no status, no event): the status's
+``lastScanResult.scanTime`` is refreshed only every :data:`SCAN_TIME_REFRESH` seconds.
 """
 
 from __future__ import annotations
@@ -39,12 +43,25 @@ IMAGE_URL_INVALID = "ImageURLInvalid"
 AUTHENTICATION_FAILED = "AuthenticationFailed"
 READ_OPERATION_FAILED = "ReadOperationFailed"
 _TRACE = "tags did not change"
+#: An unchanged periodic rescan rewrites its status (``scanTime``) at most this often.
+SCAN_TIME_REFRESH = 3600.0
+#: A periodic rescan checks that the stored tags still exist every this many slots.
+TAG_CHECK_SLOTS = 12
 
 
 def should_scan(
-    resource: Resource, spec: ImageRepositorySpec, image: ImageName, has_tags: Any, now: float
+    resource: Resource,
+    spec: ImageRepositorySpec,
+    image: ImageName,
+    has_tags: Any,
+    now: float,
+    slot: int | None = None,
 ) -> str | None:
-    """Flux's ``shouldScan``: the reason to list tags now, or ``None``."""
+    """Flux's ``shouldScan``: the reason to list tags now, or ``None``.
+
+    At its ``slot`` the interval has come by construction; the tags' presence is checked every
+    :data:`TAG_CHECK_SLOTS` slots only (a query per scan would cost more than the scan).
+    """
     status = resource.status
     last = status.get("lastScanResult") or {}
     if not last.get("scanTime"):
@@ -57,6 +74,10 @@ def should_scan(
         return "new image name"
     if set(spec.exclusion_list) != set(status.get("observedExclusionList") or []):
         return "updated exclusion list"
+    if slot is not None:
+        if (slot // max(round(spec.interval), 1)) % TAG_CHECK_SLOTS == 0 and not has_tags():
+            return "no tags in database"
+        return "triggered by interval"
     if not has_tags():
         return "no tags in database"
     if spec.interval - (now - _parse_time(last["scanTime"])) < 1.0:
@@ -68,15 +89,22 @@ def _parse_time(text: str) -> float:
     return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ")))
 
 
-def reconcile(app: App, namespace: str, name: str) -> Outcome:
-    """Reconcile one ImageRepository and persist its status; never raises for scan problems."""
+def reconcile(app: App, namespace: str, name: str, slot: int | None = None) -> Outcome:
+    """Reconcile one ImageRepository and persist its status; never raises for scan problems.
+
+    ``slot``: the periodic slot this run was sent for (``None``: a run made due by an event).
+    """
     out = Outcome(KIND, namespace, name)
-    resource = app.objects.get(KIND, namespace, name)
+    resource = app.objects.get(KIND, namespace, name, consistent=slot is None)
     if resource is None:
         out.skipped = "not found"
         return out
     if resource.suspended:
         out.skipped = "suspended"
+        return out
+    if slot is not None and resource.next_due_at is not None:
+        # Retrying with backoff, stalled, or about to run for a request: not the slot's turn.
+        out.skipped, out.quiet = "off its slot until the next run on schedule", True
         return out
     now = app.clock()
     status = dict(resource.status)
@@ -91,7 +119,7 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
         auth = build_registry_auth(spec, namespace, image, app.secrets, app.ecr)
     except AuthConfigError as exc:
         return _fail(app, resource, status, out, AUTHENTICATION_FAILED, str(exc), now)
-    reason = should_scan(resource, spec, image, lambda: app.tags.exists(resource.key), now)
+    reason = should_scan(resource, spec, image, lambda: app.tags.exists(resource.key), now, slot)
     if reason is None:
         remaining = spec.interval - (now - _parse_time(status["lastScanResult"]["scanTime"]))
         out.skipped = "not due"
@@ -143,7 +171,35 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
             WorkItem("ImagePolicy", key.split("/", 1)[0], key.split("/", 1)[1], reason="new tags")
             for key in app.objects.keys_by_ref(f"{KIND}#{resource.key}")
         ]
-    return _finish(app, resource, status, out, next_due=now + spec.interval, failures=0)
+    elif slot is not None and _unchanged(resource, status):
+        # Nothing but the scan time would change: no event, and no write at all unless the
+        # stored scan time is older than SCAN_TIME_REFRESH.
+        _copy_ready(status, out)
+        out.quiet = True
+        scanned = (resource.status.get("lastScanResult") or {}).get("scanTime")
+        if scanned and now - _parse_time(scanned) < SCAN_TIME_REFRESH:
+            return out
+        app.objects.write_status(
+            resource, status, next_due_at=now + spec.interval, extra={"failures": 0}, periodic=True
+        )
+        return out
+    return _finish(
+        app, resource, status, out, next_due=now + spec.interval, failures=0, periodic=True
+    )
+
+
+def _unchanged(resource: Resource, status: dict[str, Any]) -> bool:
+    """The new status differs from the stored one by the scan time only."""
+    if resource.failures:
+        return False
+    old = dict(resource.status)
+    old_last = dict(old.get("lastScanResult") or {})
+    old_last.pop("scanTime", None)
+    new = dict(status)
+    new_last = dict(new.get("lastScanResult") or {})
+    new_last.pop("scanTime", None)
+    old["lastScanResult"], new["lastScanResult"] = old_last, new_last
+    return old == new
 
 
 def _reason(exc: RegistryError) -> str:
@@ -181,8 +237,11 @@ def _finish(
     *,
     next_due: float | None,
     failures: int,
+    periodic: bool = False,
 ) -> Outcome:
-    app.objects.write_status(resource, status, next_due_at=next_due, extra={"failures": failures})
+    app.objects.write_status(
+        resource, status, next_due_at=next_due, extra={"failures": failures}, periodic=periodic
+    )
     if out.skipped is None:
         _copy_ready(status, out)
         events.notify(app, resource, resource.status, status, trace_message=_TRACE)

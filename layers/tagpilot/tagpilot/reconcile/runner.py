@@ -14,6 +14,7 @@ from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
 from tagpilot.reconcile.isolation import contain
 from tagpilot.store.queues import WorkItem
+from tagpilot.store.slots import SLOT_KINDS
 
 #: Imported on first use (importlib): the scan worker never loads dulwich or the setters.
 _RECONCILERS = {
@@ -36,8 +37,10 @@ def reconcile_one(app: App, item: WorkItem) -> Outcome:
         out.skipped = f"kind {item.kind} is not reconciled by this worker"
         return out
     reconcile = importlib.import_module(module).reconcile
+    # A periodic slot's run (slot-scheduled kinds only) may skip its status write.
+    slot = {"slot": item.slot} if item.slot is not None and item.kind in SLOT_KINDS else {}
     try:
-        result: Outcome = reconcile(app, item.namespace, item.name)
+        result: Outcome = reconcile(app, item.namespace, item.name, **slot)
     except Exception as exc:  # noqa: BLE001 - one object's failure must not stop the worker
         return contain(app, item.kind, item.namespace, item.name, exc)
     return result

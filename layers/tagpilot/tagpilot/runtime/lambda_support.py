@@ -134,9 +134,14 @@ def run_work_record(
 
 
 def record_outcomes(metrics: Any, logger: Any, outcomes: Iterable[Outcome]) -> None:
-    """Emit one log line and the metrics of each outcome (names and numbers only)."""
+    """Emit one log line and the metrics of each outcome (names and numbers only).
+
+    An outcome that changed nothing (a slot's unchanged rescan) is logged at debug, so the
+    happy path of a periodic scan bills no log bytes at the default level; metrics with no
+    value are left out (a custom metric costs for every hour it is published).
+    """
     for out in outcomes:
-        logger.info(
+        (logger.debug if out.quiet else logger.info)(
             "reconciled",
             extra={
                 "kind": out.kind,
@@ -150,6 +155,8 @@ def record_outcomes(metrics: Any, logger: Any, outcomes: Iterable[Outcome]) -> N
         if out.skipped:
             continue
         for name, value in out.metrics.items():
+            if not value:
+                continue
             unit = MetricUnit.Seconds if name.endswith("_seconds") else MetricUnit.Count
             metrics.add_metric(name=f"{out.kind}.{name}", unit=unit, value=value)
         if out.failed:

@@ -13,7 +13,7 @@ from typing import Any
 from tagpilot.reconcile import runner
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, Unreleased
-from tagpilot.reconcile.dispatch import dispatch_due
+from tagpilot.reconcile.dispatch import dispatch_due, dispatch_slots, minutes_between
 from tagpilot.reconcile.isolation import release
 from tagpilot.store.errors import StoreError
 from tagpilot.store.queues import MemoryQueue
@@ -33,9 +33,12 @@ class LocalWorker:
         #: Failed reconciles whose status (the claim's release) or lease the store refused to
         #: record; retried at every tick until the store answers.
         self.unreleased: list[Unreleased] = []
+        #: The last minute whose slots were sent (one process: no lease needed).
+        self._minute: int | None = None
 
     def tick(self) -> list[Outcome]:
-        """Dispatch what is due, then drain both queues.
+        """Dispatch the slots of every minute begun since the last tick and what is due, then
+        drain both queues.
 
         A store outage during dispatch is logged and the tick ends (the next tick retries); the
         reconciles themselves never raise (see :mod:`tagpilot.reconcile.isolation`). What failed
@@ -44,6 +47,9 @@ class LocalWorker:
         with self._lock:
             self.release_pending()
             try:
+                for minute in minutes_between(self._minute, self.app.clock()):
+                    dispatch_slots(self.app, minute)
+                    self._minute = minute
                 dispatch_due(self.app)
             except StoreError as exc:
                 self.store_error = str(exc)

@@ -5,7 +5,9 @@ Tables (see ``template.yaml``):
 
 ``objects``
     One item per object: hash ``kind``, range ``key`` (``<namespace>/<name>``). Sparse indexes:
-    ``due-index`` (``due_shard``, ``next_due_at``) lists what the dispatcher must reconcile;
+    ``due-index`` (``due_shard``, ``next_due_at``) lists what the dispatcher must reconcile
+    now (first runs, spec changes, requests, retries); ``slot-index`` (``slot_shard``,
+    ``slot_offset``) lists the periodic reconciles by their fixed slot (:mod:`.slots`);
     ``image-index`` maps a canonical image name to its ImageRepositories (ECR events);
     ``ref-index`` maps an ImageRepository to the ImagePolicies that read it;
     ``webhook-index`` maps a Receiver's webhook path to the Receiver.
@@ -29,6 +31,7 @@ from pynamodb.attributes import (
     BinaryAttribute,
     JSONAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
     VersionAttribute,
 )
@@ -52,6 +55,8 @@ class Models:
     leases: type[Any]
     #: Registry budgets: a second key space (``budget#<host>``) in the leases table.
     budgets: type[Any] | None = None
+    #: The slot directory: a second key space (``kind = "_slots"``) in the objects table.
+    slots: type[Any] | None = None
 
     def all(self) -> tuple[type[Any], ...]:
         return (self.objects, self.tags, self.leases)
@@ -82,6 +87,13 @@ def build_models(settings: Settings) -> Models:
         Meta = _index("due-index", IncludeProjection(["generation"]))
         due_shard = UnicodeAttribute(hash_key=True)
         next_due_at = NumberAttribute(range_key=True)
+
+    class SlotIndex(GlobalSecondaryIndex[Any]):
+        # next_due_at projected: while it is set, the due path owns the object and its slot is
+        # skipped. It changes only when a run is off schedule, never on a regular cycle.
+        Meta = _index("slot-index", IncludeProjection(["next_due_at"]))
+        slot_shard = UnicodeAttribute(hash_key=True)
+        slot_offset = NumberAttribute(range_key=True)
 
     class ImageIndex(GlobalSecondaryIndex[Any]):
         Meta = _index("image-index", KeysOnlyProjection())
@@ -117,10 +129,22 @@ def build_models(settings: Settings) -> Models:
         webhook_path = UnicodeAttribute(null=True)
         failures = NumberAttribute(null=True)
         interval_s = NumberAttribute(null=True)
+        slot_shard = UnicodeAttribute(null=True)
+        slot_offset = NumberAttribute(null=True)
         due_index = DueIndex()
+        slot_index = SlotIndex()
         image_index = ImageIndex()
         ref_index = RefIndex()
         webhook_index = WebhookIndex()
+
+    class SlotDirectory(Model):
+        # One item per slot-scheduled kind in the objects table: the intervals in use, so the
+        # dispatcher knows which slot shards to query. Written only when an object's interval
+        # is set (apply, resume, back on schedule), read once a minute.
+        Meta = _meta(settings.objects_table, settings)
+        kind = UnicodeAttribute(hash_key=True)
+        key = UnicodeAttribute(range_key=True)
+        intervals = NumberSetAttribute(null=True)
 
     class TagChunk(Model):
         Meta = _meta(settings.tags_table, settings)
@@ -147,7 +171,13 @@ def build_models(settings: Settings) -> Models:
         blocked_until = NumberAttribute(default=0)
         version = VersionAttribute()
 
-    return Models(objects=ObjectItem, tags=TagChunk, leases=Lease, budgets=BudgetBucket)
+    return Models(
+        objects=ObjectItem,
+        tags=TagChunk,
+        leases=Lease,
+        budgets=BudgetBucket,
+        slots=SlotDirectory,
+    )
 
 
 def create_tables(models: Models) -> None:

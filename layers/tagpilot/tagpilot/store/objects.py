@@ -3,6 +3,9 @@
 The CLI writes metadata and spec (``apply``); reconcilers write status and scheduling fields. Each
 writes only its own attributes with an update expression, so they never overwrite each other.
 The generation is bumped only when the spec actually changes.
+
+Over 400 lines: the object semantics (apply, suspend, requests) and the two scheduling paths
+they drive (``due-index`` and slots) share one table's conditional writes and stay together.
 """
 
 from __future__ import annotations
@@ -18,6 +21,14 @@ from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, Updat
 from tagpilot.api.resource import REQUESTED_AT_ANNOTATION, Resource
 from tagpilot.store.errors import ConflictError, NotFoundError, StoreError
 from tagpilot.store.models import Models
+from tagpilot.store.slots import (
+    DIRECTORY_KIND,
+    SLOT_KINDS,
+    slot_offset,
+    slot_shard,
+    slot_time,
+    window,
+)
 
 #: Kinds the dispatcher schedules, i.e. that have a ``due_shard``.
 SCHEDULED_KINDS = ("ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "OCIRepository")
@@ -90,14 +101,19 @@ class ObjectStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._model = models.objects
+        self._slots = models.slots
         self._derive = derive or (lambda _r: {})
         self._clock = clock
 
     # -- reads ---------------------------------------------------------------------------
     @_wrap("get object")
-    def get(self, kind: str, namespace: str, name: str) -> Resource | None:
+    def get(
+        self, kind: str, namespace: str, name: str, *, consistent: bool = True
+    ) -> Resource | None:
+        """One object; ``consistent=False`` reads half a unit (a slot's rescan: whatever it
+        might miss, a spec change or a request, is sent again by the due path)."""
         try:
-            item = self._model.get(kind, f"{namespace}/{name}", consistent_read=True)
+            item = self._model.get(kind, f"{namespace}/{name}", consistent_read=consistent)
             return _to_resource(item)
         except DoesNotExist:
             return None
@@ -142,6 +158,54 @@ class ObjectStore:
             )
         ]
 
+    @_wrap("read slot directory")
+    def slot_intervals(self, kind: str) -> builtins.list[int]:
+        """The intervals (whole seconds) slot-scheduled ``kind`` objects use."""
+        if self._slots is None or kind not in SLOT_KINDS:
+            return []
+        try:
+            item = self._slots.get(DIRECTORY_KIND, kind)
+        except DoesNotExist:
+            return []
+        return sorted(int(i) for i in item.intervals or ())
+
+    @_wrap("query slots")
+    def slotted(
+        self, kind: str, interval: int, minute_start: int
+    ) -> builtins.list[tuple[str, int]]:
+        """``(key, slot time)`` of the ``interval`` objects whose slot falls in this minute.
+
+        Objects with a ``next_due_at`` are left out: the due path owns them until a run ends
+        on schedule (a retry with backoff, a request about to run, a stalled object).
+        """
+        shard = slot_shard(kind, interval)
+        m = self._model
+        found = []
+        for lo, hi in window(minute_start, interval):
+            for item in m.slot_index.query(shard, m.slot_offset.between(lo, hi)):
+                if item.next_due_at is None:
+                    off = int(item.slot_offset)
+                    found.append((str(item.key), slot_time(minute_start, interval, off)))
+        return found
+
+    def _slot(self, resource: Resource, derived: dict[str, Any]) -> dict[str, Any]:
+        """``slot_shard`` and ``slot_offset`` for ``resource`` (``None``: not slot-scheduled)."""
+        interval = derived.get("interval_s")
+        if resource.kind not in SLOT_KINDS or resource.suspended or not interval:
+            return {"slot_shard": None, "slot_offset": None}
+        return {
+            "slot_shard": slot_shard(resource.kind, interval),
+            "slot_offset": slot_offset(resource.kind, resource.key, interval),
+        }
+
+    def _register(self, kind: str, slot: dict[str, Any]) -> None:
+        """Add the slot's interval to the directory the dispatcher reads (idempotent)."""
+        if self._slots is None or slot.get("slot_shard") is None:
+            return
+        interval = int(str(slot["slot_shard"]).rsplit("#", 1)[1])
+        d = self._slots
+        d(DIRECTORY_KIND, kind).update(actions=[d.intervals.add({interval})])
+
     # -- writes by the CLI -------------------------------------------------------------
     @_wrap("apply object")
     def apply(self, resource: Resource) -> ApplyOutcome:
@@ -163,7 +227,8 @@ class ObjectStore:
             item.status = {"observedGeneration": -1}
             item.generation = 1
             item.spec_digest = digest
-            for attr, value in derived.items():
+            slot = self._slot(resource, derived)
+            for attr, value in {**derived, **slot}.items():
                 setattr(item, attr, value)
             if resource.kind in SCHEDULED_KINDS and not resource.suspended:
                 item.due_shard = resource.kind
@@ -176,6 +241,7 @@ class ObjectStore:
                         f"{resource.kind} {resource.key} was created concurrently"
                     ) from exc
                 raise
+            self._register(resource.kind, slot)
             return ApplyOutcome(_to_resource(item), "created")
         current = _to_resource(old_item)
         spec_changed = old_item.spec_digest != digest
@@ -192,11 +258,13 @@ class ObjectStore:
             m.labels.set(resource.labels),
             m.annotations.set(resource.annotations),
         ]
+        slot = {}
         if spec_changed:
+            slot = self._slot(resource, derived) if resource.kind in SLOT_KINDS else {}
             actions += [m.spec.set(resource.spec), m.spec_digest.set(digest), m.generation.add(1)]
             actions += [
                 getattr(m, a).set(v) if v is not None else getattr(m, a).remove()
-                for a, v in derived.items()
+                for a, v in {**derived, **slot}.items()
             ]
             actions += self._schedule_actions(resource, due_now=True)
         elif resource.requested_at != current.requested_at and resource.requested_at:
@@ -209,6 +277,7 @@ class ObjectStore:
                     f"{resource.kind} {resource.key} changed concurrently; retry"
                 ) from exc
             raise
+        self._register(resource.kind, slot)
         return ApplyOutcome(_to_resource(old_item), "configured")  # update() returns ALL_NEW
 
     def _schedule_actions(self, resource: Resource, *, due_now: bool) -> builtins.list[Any]:
@@ -248,7 +317,13 @@ class ObjectStore:
         m = self._model
         actions = [m.spec.set(spec), m.spec_digest.set(current.spec_digest())]
         actions += self._schedule_actions(current, due_now=not suspend)
+        slot = self._slot(current, self._derive(current)) if kind in SLOT_KINDS else {}
+        actions += [
+            getattr(m, a).set(v) if v is not None else getattr(m, a).remove()
+            for a, v in slot.items()
+        ]
         self._model(kind, current.key).update(actions=actions, condition=m.key.exists())
+        self._register(kind, slot)
         return current
 
     @_wrap("request reconcile")
@@ -296,18 +371,21 @@ class ObjectStore:
         next_due_at: float | None,
         extra: dict[str, Any] | None = None,
         skip_unchanged: bool = False,
+        periodic: bool = False,
     ) -> bool:
         """Replace the status and schedule the next reconcile (``None``: not periodically).
 
         If the object was made due again while it was being reconciled (a spec change or a
         reconcile request sets ``next_due_at`` to 0), that request wins and is not overwritten.
-        A run that ends on schedule keeps the ``next_due_at`` its claim set (at most
-        :data:`SCHEDULE_TOLERANCE` seconds earlier than asked): rewriting it would cost the
-        due index a delete and a put on every scan.
+        ``periodic`` says ``next_due_at`` is the regular interval: a slot-scheduled object then
+        goes back to its slot (``next_due_at`` removed, see :mod:`tagpilot.store.slots`), and
+        another object keeps the ``next_due_at`` its claim set when the run ends on schedule
+        (at most :data:`SCHEDULE_TOLERANCE` seconds earlier than asked): rewriting it would
+        cost the due index a delete and a put on every run.
 
         With ``skip_unchanged``, a run that ends on schedule with the status and ``extra``
         values the object already has writes nothing (as Flux's patch helper sends no patch
-        when nothing differs); returns whether a write was made.
+        when nothing differs). Returns whether a write was made.
         """
         m = self._model
         base = [m.status.set(status)]
@@ -316,6 +394,30 @@ class ObjectStore:
                 getattr(m, attr).set(value) if value is not None else getattr(m, attr).remove()
             )
         item = m(resource.kind, resource.key)
+        slot = (
+            self._slot(resource, self._derive(resource))
+            if periodic and resource.kind in SLOT_KINDS
+            else {}
+        )
+        if slot.get("slot_shard") is not None:
+            if resource.next_due_at is not None:
+                try:
+                    item.update(
+                        actions=[
+                            *base,
+                            m.next_due_at.remove(),
+                            m.slot_shard.set(slot["slot_shard"]),
+                            m.slot_offset.set(slot["slot_offset"]),
+                        ],
+                        condition=m.key.exists() & (m.next_due_at > 0),
+                    )
+                    self._register(resource.kind, slot)
+                    return True
+                except UpdateError as exc:
+                    if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+                        raise
+            self._write_base(item, resource, base)
+            return True
         stored = resource.next_due_at
         on_schedule = (
             next_due_at is not None
@@ -335,14 +437,22 @@ class ObjectStore:
             try:
                 item.update(
                     actions=[*base, m.next_due_at.set(when)],
-                    condition=m.key.exists() & (m.next_due_at > 0),
+                    # Not when a request made it due (0) meanwhile; a slot-scheduled object
+                    # has no next_due_at until a run goes off schedule.
+                    condition=m.key.exists()
+                    & (m.next_due_at.does_not_exist() | (m.next_due_at > 0)),
                 )
                 return True
             except UpdateError as exc:
                 if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
                     raise
+        self._write_base(item, resource, base)
+        return True
+
+    def _write_base(self, item: Any, resource: Resource, actions: builtins.list[Any]) -> None:
+        m = self._model
         try:
-            item.update(actions=base, condition=m.key.exists())
+            item.update(actions=actions, condition=m.key.exists())
         except UpdateError as exc:
             if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
                 raise NotFoundError(f"{resource.kind} {resource.key} was deleted") from exc

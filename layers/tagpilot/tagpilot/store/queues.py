@@ -1,6 +1,7 @@
 """Work queues: SQS in AWS, an in-process queue for ``tagpilot serve`` and the CLI.
 
-A message asks for one object to be reconciled: ``{"kind", "namespace", "name", "reason"}``.
+A message asks for one object to be reconciled: ``{"kind", "namespace", "name", "reason"}``, plus
+``"slot"`` (epoch seconds) when the dispatcher sends it for its periodic slot.
 Automation messages go to a FIFO queue with the Git repository and branch as message group, so
 runs for one branch never overlap.
 """
@@ -32,11 +33,14 @@ class WorkItem:
     reason: str = ""
     group: str | None = None  # FIFO message group (automation queue only)
     dedup: str | None = None  # FIFO deduplication id
+    slot: int | None = None  # the periodic slot (epoch seconds) this run is for
 
     def body(self) -> str:
         data = asdict(self)
         data.pop("group")
         data.pop("dedup")
+        if self.slot is None:
+            data.pop("slot")
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -49,6 +53,7 @@ class WorkItem:
             namespace=str(data["namespace"]),
             name=str(data["name"]),
             reason=str(data.get("reason", "")),
+            slot=int(data["slot"]) if isinstance(data.get("slot"), int) else None,
         )
 
 
