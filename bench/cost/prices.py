@@ -28,3 +28,12 @@ HOURS_PER_MONTH = 730.0
 #: SQS event source mappings long-poll even when idle: Lambda runs 5 pollers per mapping, each
 #: a 20 s ReceiveMessage.
 IDLE_POLLS_PER_MAPPING_MONTH = 5 * 3 * 60 * HOURS_PER_MONTH
+
+#: Lambda gives a function CPU in proportion to its memory: 1,769 MB is one vCPU. Handler CPU
+#: measured here is stretched by 1769 / memory to get the duration Lambda would bill for it.
+LAMBDA_MB_PER_VCPU = 1769
+#: Assumed I/O waits added to the billed duration (not measured here: this machine's wall time
+#: is inflated by its load): one in-region DynamoDB or SQS round trip, one registry request
+#: (an in-region ECR answers in ~10-30 ms; a registry across the internet takes longer).
+AWS_CALL_MS = 5.0
+REGISTRY_MS = 30.0

@@ -107,10 +107,12 @@ def test_interval_that_does_not_parse_stalls(app: Any, registry: RegistryServer)
     assert (stalled.get("status"), stalled.get("reason")) == ("True", "InvalidSpec")
     assert "5 minutes" in stalled["message"]
     assert ready(app, "ImageRepository", "odd")["reason"] == "InvalidSpec"
-    # Stalled: not scheduled again until the spec changes (no retry loop, no DLQ).
-    assert [k for k, _ in app.objects.due("ImageRepository", now=app.clock() + 86_400)] == [
-        f"{NS}/good"
-    ]
+    # Stalled: not scheduled again until the spec changes (no retry loop, no DLQ); the good one
+    # is back on its periodic slot.
+    assert app.objects.due("ImageRepository", now=app.clock() + 86_400) == []
+    model = app.objects._model
+    assert model.get("ImageRepository", f"{NS}/odd").slot_shard is None
+    assert model.get("ImageRepository", f"{NS}/good").slot_shard == "ImageRepository#300"
 
 
 # -- automations -------------------------------------------------------------------------------

@@ -51,9 +51,9 @@ def dispatch_tick(app: App, at: float, owner: str | None = None) -> Counter[str]
     lease, me = f"tick#{minute}", owner or uuid.uuid4().hex
     sent: Counter[str] = Counter()
     if app.leases.acquire(lease, me, TICK_LEASE_SECONDS):
-        sent += dispatch_slots(app, minute)
+        sent.update(dispatch_slots(app, minute))
         app.leases.acquire(lease, me, TICK_DONE_SECONDS)
-    sent += dispatch_due(app)
+    sent.update(dispatch_due(app))
     return sent
 
 
