@@ -457,4 +457,3 @@ class ObjectStore:
             if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
                 raise NotFoundError(f"{resource.kind} {resource.key} was deleted") from exc
             raise
-        return True
