@@ -161,7 +161,8 @@ def test_an_automation_commit_reaches_the_providers_through_the_bus(
         denied = [c for c in stack.gateway.calls if not c.allowed]
         assert denied == [], denied
         [(receipt, visible_at)] = mapping.in_flight.items()
-        assert 25 <= visible_at - stack.clock() <= 30
+        # (Only an upper bound: the other deliveries ran since, for however long they took.)
+        assert 0 < visible_at - stack.clock() <= 30
         stack.advance(30)
         stack.drain()
         assert [r.body for r in hook.requests] == [first.body, first.body]
