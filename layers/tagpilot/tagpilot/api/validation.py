@@ -88,7 +88,7 @@ class Checker:
                     where, f"unsupported value {value!r}: must be one of {', '.join(choices)}"
                 )
                 return None
-        if pattern is not None and value and not pattern.match(value):
+        if pattern is not None and value and not pattern.fullmatch(value):
             self.fail(where, f"invalid value {value!r}: must match {pattern.pattern}")
             return None
         return value
@@ -182,15 +182,15 @@ class Checker:
             if (
                 not name
                 or len(name) > 63
-                or not LABEL_NAME.match(name)
-                or (prefix and (len(prefix) > 253 or not DNS1123_SUBDOMAIN.match(prefix)))
+                or not LABEL_NAME.fullmatch(name)
+                or (prefix and (len(prefix) > 253 or not DNS1123_SUBDOMAIN.fullmatch(prefix)))
             ):
                 self.fail(_join(path, key_s), "invalid label key")
                 continue
             if not isinstance(val, str):
                 self.fail(_join(path, key_s), f"must be a string, not {type_name(val)}")
                 continue
-            if len(val) > 63 or not LABEL_VALUE.match(val):
+            if len(val) > 63 or not LABEL_VALUE.fullmatch(val):
                 self.fail(_join(path, key_s), f"invalid label value {val!r}")
                 continue
             out[key_s] = val

@@ -23,7 +23,7 @@ _NAME = re.compile(r"^[a-z0-9]([a-z0-9\-]){0,61}[a-z0-9]$")
 def check_name(name: str | None) -> str:
     if not name:
         raise CliError("name is required")
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise CliError(
             f"name '{name}' is invalid, it should adhere to standard defined in RFC 1123, "
             "the name can only contain alphanumeric characters or '-'"

@@ -33,7 +33,7 @@ def parse_duration(text: str, *, allow_hours: bool = True) -> float:
     DurationError: invalid duration '1h': must match ...
     """
     pattern = INTERVAL_PATTERN if allow_hours else TIMEOUT_PATTERN
-    if not isinstance(text, str) or not pattern.match(text):
+    if not isinstance(text, str) or not pattern.fullmatch(text):
         raise DurationError(f"invalid duration {text!r}: must match {pattern.pattern}")
     total = sum(float(num) * _UNIT_SECONDS[unit] for num, unit in _PART.findall(text))
     if total > _MAX_SECONDS:
@@ -89,7 +89,7 @@ def parse_go_duration(text: str) -> int:
     while pos < len(s):
         m = _GO_PART.match(s, pos)
         if m is None or m.group(1) in ("", "."):
-            if m is None and re.match(r"[0-9.]+$", s[pos:]):
+            if m is None and re.match(r"[0-9.]+\Z", s[pos:]):
                 raise DurationError(f'time: missing unit in duration "{text}"')
             if m is None and re.match(r"[0-9.]+", s[pos:]):
                 raise DurationError(f'time: unknown unit in duration "{text}"')

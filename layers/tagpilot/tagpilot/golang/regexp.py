@@ -10,7 +10,8 @@ microseconds. This module is the only place that compiles a user's pattern; late
 What RE2 does not give and this module adds:
 
 - Go's error texts, and Go's refusals where RE2 is more permissive (``\\C``, a parse tree nested
-  deeper than 1,000 levels), from :mod:`tagpilot.golang._re2_parser`;
+  deeper than 1,000 levels), from :mod:`tagpilot.golang._re2_parser` (its tables and errors in
+  :mod:`tagpilot.golang._re2_syntax`);
 - ``Expand`` with Go's rules (``$1``, ``$name``, ``${name}``, ``$$``, the longest name wins, the
   first participating group of a duplicated name);
 - ``FindAll`` skipping an empty match that abuts the previous match, as Go does.
@@ -40,7 +41,8 @@ from typing import Any
 import re2
 from re2 import _re2
 
-from tagpilot.golang._re2_parser import Parser, RegexpSyntaxError, RegexpUnsupportedError
+from tagpilot.golang._re2_parser import Parser
+from tagpilot.golang._re2_syntax import RegexpSyntaxError, RegexpUnsupportedError
 
 __all__ = [
     "MAX_PROGRAM_BYTES",

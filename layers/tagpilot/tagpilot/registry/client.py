@@ -130,7 +130,7 @@ class RegistryClient:
             response = call.request("GET", url, _MANIFEST_ACCEPT)
             check_status(response, ManifestNotFoundError)
             return "sha256:" + hashlib.sha256(response.content).hexdigest()
-        if not _DIGEST.match(digest):
+        if not _DIGEST.fullmatch(digest):
             raise MalformedResponseError(f"HEAD {url}: invalid Docker-Content-Digest '{digest}'")
         return digest
 

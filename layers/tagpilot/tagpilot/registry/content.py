@@ -76,7 +76,7 @@ class Manifest:
 
 def is_digest(text: str) -> bool:
     """``sha256:<64 hex>``."""
-    return bool(_DIGEST.match(text))
+    return bool(_DIGEST.fullmatch(text))
 
 
 def digest_of(data: bytes) -> str:

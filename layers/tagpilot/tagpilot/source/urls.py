@@ -61,7 +61,7 @@ def parse_git_url(url: str) -> GitURL:
     'org/repo.git'
     """
     if "://" not in url:
-        match = _SCP_LIKE.match(url)
+        match = _SCP_LIKE.fullmatch(url)
         if match is None:
             raise InvalidURLError(f"unsupported Git URL {_redact(url)!r}")
         return GitURL(

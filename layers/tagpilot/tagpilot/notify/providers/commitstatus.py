@@ -36,7 +36,7 @@ _SCP = re.compile(r"^[\w.-]+@([\w.-]+):(.+)$")
 
 def parse_git_address(address: str) -> tuple[str, str]:
     """``(https://host, owner/repo)`` from an https, ssh or scp-like Git address."""
-    match = _SCP.match(address)
+    match = _SCP.fullmatch(address)
     if match:
         host, path = match.group(1), match.group(2)
         base = f"https://{host}"
