@@ -5,12 +5,14 @@ from __future__ import annotations
 import gzip
 import io
 import tarfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tagpilot.oci.ignore import IgnoreRules, load_rules
-from tagpilot.oci.repack import NeedsDisk, repack
+from tagpilot.oci.repack import GzipThread, NeedsDisk, repack
 from tagpilot.oci.tarball import TarballError, extract, pack
 
 pytestmark = pytest.mark.unit
@@ -176,3 +178,44 @@ def test_whole_stream_read_so_digest_check_runs() -> None:
 
     with pytest.raises(Boom):
         repack(chunks(), io.BytesIO(), lambda _r, _d: True)
+
+
+@pytest.mark.parametrize("level", [1, 6, 9])
+def test_gzip_thread_writes_gzipfile_bytes(level: int) -> None:
+    data = b"".join(bytes([i % 251]) * (i % 7000) for i in range(300))
+    expected = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=expected, compresslevel=level, mtime=0) as g:
+        g.write(data)
+    got = io.BytesIO()
+    with GzipThread(got, level) as threaded:
+        for i in range(0, len(data), 10240):
+            threaded.write(data[i : i + 10240])
+    assert got.getvalue() == expected.getvalue()
+
+
+def test_a_failing_output_fails_the_repack() -> None:
+    class Full(io.BytesIO):
+        def write(self, b: Any) -> int:
+            if self.tell() > 2000:
+                raise OSError(28, "No space left on device")
+            return super().write(b)
+
+    layer = _layer([(f"f{i:02d}", bytes(range(256)) * 40, 0o644) for i in range(50)])
+    with pytest.raises(OSError, match="No space left on device"):
+        repack(_chunks(layer), Full(), lambda _r, _d: True)
+
+
+def test_a_failure_at_the_end_of_the_stream_does_not_hang() -> None:
+    class FailsOnTrailer(io.BytesIO):
+        def write(self, b: Any) -> int:
+            if len(b) == 8:  # the crc32 + size trailer, written after the last chunk
+                raise OSError(5, "Input/output error")
+            return super().write(b)
+
+    layer = _layer([("a", b"x" * 5000, 0o644)])
+    out = FailsOnTrailer()
+    with pytest.raises(OSError, match="Input/output error"):
+        repack(_chunks(layer), out, lambda _r, _d: True)
+    # everything but the trailer was written: the deflate stream is complete
+    tar = zlib.decompressobj(-zlib.MAX_WBITS).decompress(out.getvalue()[10:])
+    assert tar[:1] == b"." and len(tar) % 10240 == 0 and b"x" * 5000 in tar
