@@ -32,7 +32,10 @@ def test_schedule_scans_and_commits(stack: Any, operator: Any) -> None:
         push_image(registry.url, "sched/app", ["1.6.0"])
         stack.advance(60)
         [tick] = stack.schedule()
-        assert tick.result["dispatched"]["ImageRepository"] == 1
+        # At least this one: the stack is shared, and the other scenarios' repositories may
+        # have their slot in the same minute. Only the tick can have sent sched/app (nothing
+        # else changed), so the commit below is the schedule's.
+        assert tick.result["dispatched"]["ImageRepository"] >= 1
         stack.drain()
         assert deployed_tag(git) == "1.6.0"
 
