@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 import requests
 from tagpilot.api.resource import Resource
-from tagpilot.reconcile.scanext import PushSources
 from tagpilot.registry.budget import RequestMeter
 from tagpilot.registry.client import RegistryClient
+from tagpilot.registry.pushtimes import PushSources
 from tagpilot.store.budgets import BudgetStore
 from tagpilot.store.models import build_models
 from tagpilot.store.pushtimes import PushTimeStore

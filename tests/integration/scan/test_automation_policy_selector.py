@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from tagpilot.api.resource import Resource
+from tagpilot.api.selector import LabelSelector
 from tagpilot.reconcile.automation import observed_policies
 
 pytestmark = pytest.mark.integration
@@ -52,7 +53,8 @@ def _selected(app: Any, selector: dict[str, Any] | None) -> list[str]:
     automation = Resource(
         "image.toolkit.fluxcd.io/v1", "ImageUpdateAutomation", "auto", "apps", spec=spec
     )
-    return sorted(observed_policies(app, automation))
+    typed = None if selector is None else LabelSelector.from_dict(selector)
+    return sorted(observed_policies(app, automation, typed))
 
 
 @pytest.mark.parametrize(
@@ -99,6 +101,7 @@ def test_selected_policies_carry_their_latest_ref(stored: Any) -> None:
     automation = Resource(
         "image.toolkit.fluxcd.io/v1", "ImageUpdateAutomation", "auto", "apps", spec=spec
     )
-    assert observed_policies(stored, automation) == {
+    selector = LabelSelector.from_dict(spec["policySelector"])
+    assert observed_policies(stored, automation, selector) == {
         "web": {"name": "registry.example.com/web", "tag": "1.0.0"}
     }

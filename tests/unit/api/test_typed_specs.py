@@ -6,6 +6,7 @@ import pytest
 from tagpilot.api.gitrepository import GitRepositorySpec
 from tagpilot.api.imagepolicy import ImagePolicySpec
 from tagpilot.api.imageupdateautomation import ImageUpdateAutomationSpec
+from tagpilot.api.selector import AccessFrom, LabelSelector, Requirement
 
 pytestmark = pytest.mark.unit
 
@@ -92,4 +93,37 @@ def test_image_update_automation_defaults_and_values() -> None:
     assert full.checkout_ref == {"branch": "main"}
     assert (full.push_branch, full.push_refspec) == ("auto", "refs/heads/auto:refs/heads/x")
     assert (full.signing_key_secret, full.message_template_values) == ("gpg", {"env": "prod"})
-    assert full.policy_selector == {"matchLabels": {"team": "web"}}
+    assert full.policy_selector == LabelSelector(match_labels={"team": "web"})
+
+
+def test_label_selector_and_access_from_are_typed() -> None:
+    selector = LabelSelector.from_dict(
+        {
+            "matchLabels": {"team": "web"},
+            "matchExpressions": [
+                {"key": "tier", "operator": "In", "values": ["front", "edge"]},
+                {"key": "legacy", "operator": "DoesNotExist"},
+            ],
+        }
+    )
+    assert selector.match_expressions == (
+        Requirement("tier", "In", ("front", "edge")),
+        Requirement("legacy", "DoesNotExist"),
+    )
+    assert selector.matches({"team": "web", "tier": "edge"})
+    assert not selector.matches({"team": "web", "tier": "edge", "legacy": "1"})
+    assert not selector.matches({"team": "web", "tier": "db"})
+    assert not selector.matches({"team": "api", "tier": "front"})
+    assert LabelSelector.from_dict({}).empty and LabelSelector.from_dict({}).matches({})
+    assert Requirement("a", "NotIn", ("x",)).matches({}) and Requirement("a", "Exists").matches(
+        {"a": ""}
+    )
+
+    assert AccessFrom.from_spec({}) is None
+    access = AccessFrom.from_spec(
+        {"accessFrom": {"namespaceSelectors": [{"matchLabels": {"env": "prod"}}, {}]}}
+    )
+    assert access is not None and len(access.namespace_selectors) == 2
+    assert access.admits({"anything": "x"}), "an empty selector admits every namespace"
+    none_admitted = AccessFrom.from_spec({"accessFrom": {"namespaceSelectors": []}})
+    assert none_admitted is not None and not none_admitted.admits({"env": "prod"})

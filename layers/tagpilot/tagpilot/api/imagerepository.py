@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from tagpilot.api.selector import AccessFrom
 from tagpilot.api.validation import DNS1123_SUBDOMAIN, Checker
 from tagpilot.golang import regexp
 from tagpilot.golang.duration import parse_duration
@@ -96,7 +97,7 @@ class ImageRepositorySpec:
     exclusion_list: tuple[str, ...]
     provider: str
     insecure: bool
-    access_from: tuple[dict[str, str], ...] | None
+    access_from: AccessFrom | None
 
     @classmethod
     def from_dict(cls, spec: dict[str, Any]) -> ImageRepositorySpec:
@@ -104,7 +105,6 @@ class ImageRepositorySpec:
         timeout = (
             parse_duration(spec["timeout"], allow_hours=False) if spec.get("timeout") else interval
         )
-        access = spec.get("accessFrom")
         return cls(
             image=spec["image"],
             interval=interval,
@@ -116,11 +116,7 @@ class ImageRepositorySpec:
             exclusion_list=tuple(spec.get("exclusionList") or DEFAULT_EXCLUSION_LIST),
             provider=spec.get("provider") or "generic",
             insecure=bool(spec.get("insecure")),
-            access_from=None
-            if access is None
-            else tuple(
-                dict(s.get("matchLabels") or {}) for s in access.get("namespaceSelectors") or []
-            ),
+            access_from=AccessFrom.from_spec(spec),
         )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tagpilot.api.gitrepository import validate_ref
+from tagpilot.api.selector import LabelSelector
 from tagpilot.api.validation import DNS1123_LABEL, DNS1123_SUBDOMAIN, Checker
 from tagpilot.golang.duration import parse_duration
 
@@ -123,7 +124,7 @@ class ImageUpdateAutomationSpec:
     push_branch: str | None
     push_refspec: str | None
     push_options: dict[str, str] | None
-    policy_selector: dict[str, Any] | None
+    policy_selector: LabelSelector | None
     update_path: str
     update_strategy: str | None  # None: no ``update`` (v1beta2 then has no strategy)
     suspend: bool
@@ -151,7 +152,9 @@ class ImageUpdateAutomationSpec:
             push_branch=push.get("branch") or None,
             push_refspec=push.get("refspec") or None,
             push_options=push.get("options"),
-            policy_selector=spec.get("policySelector"),
+            policy_selector=None
+            if spec.get("policySelector") is None
+            else LabelSelector.from_dict(spec["policySelector"]),
             update_path=(update or {}).get("path") or "",
             update_strategy=None if update is None else update.get("strategy", "Setters"),
             suspend=bool(spec.get("suspend")),

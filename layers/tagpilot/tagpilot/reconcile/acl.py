@@ -4,6 +4,7 @@ repository in another namespace? Messages are Flux's, word for word."""
 from __future__ import annotations
 
 from tagpilot.api.resource import Resource
+from tagpilot.api.selector import AccessFrom
 from tagpilot.errors import TagpilotError
 from tagpilot.reconcile.app import Objects
 from tagpilot.reconcile.apply import NAMESPACE_NAME_LABEL
@@ -26,16 +27,13 @@ def check_access(objects: Objects, target: Resource, from_namespace: str) -> Non
     if target.namespace == from_namespace:
         return
     ref = f"'{target.namespace}/{target.name}'"
-    access = target.spec.get("accessFrom")
+    access = AccessFrom.from_spec(target.spec)
     if access is None:
         raise AccessDeniedError(
             f"{ref} can't be accessed due to missing ACL labels on 'accessFrom'"
         )
-    labels = namespace_labels(objects, from_namespace)
-    for selector in access.get("namespaceSelectors") or []:
-        wanted = selector.get("matchLabels") or {}
-        if all(labels.get(k) == v for k, v in wanted.items()):
-            return
+    if access.admits(namespace_labels(objects, from_namespace)):
+        return
     raise AccessDeniedError(
         f"{ref} can't be accessed due to ACL labels mismatch on namespace '{from_namespace}'"
     )

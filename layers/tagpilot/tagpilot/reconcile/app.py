@@ -16,11 +16,12 @@ from typing import Any, Protocol
 
 from tagpilot.api.resource import Resource
 from tagpilot.config import Settings
+from tagpilot.forge.base import Forge
 from tagpilot.receiver.gcr import GcrVerifier
 from tagpilot.registry.auth import BasicCredentials, RegistryAuth
 from tagpilot.registry.budget import HostUsage
 from tagpilot.registry.names import ImageName
-from tagpilot.registry.pushtimes import PushTimes
+from tagpilot.registry.pushtimes import PushSources, PushTimes
 from tagpilot.store.artifacts import ArtifactStorage
 from tagpilot.store.budgets import Grant
 from tagpilot.store.objects import ApplyOutcome
@@ -166,6 +167,12 @@ class EventRecorder(Protocol):
         ...
 
 
+class ForgeFactory(Protocol):
+    """``(kind, repository, token, api) -> Forge`` (:class:`tagpilot.forge.factory.Forges`)."""
+
+    def __call__(self, kind: str, repository: str, token: str, api: str | None) -> Forge: ...
+
+
 @dataclass
 class App:
     """The adapters a reconciler needs, all injected."""
@@ -185,8 +192,8 @@ class App:
     pushtimes: PushTimesPort | None = None
     budgets: Budgets | None = None
     meter: Meter | None = None  # counts registry requests (a response hook on its session)
-    push_sources: Any = None  # tagpilot.reconcile.scanext.PushSources
-    forges: Any = None  # tagpilot.forge.factory.Forges: (kind, repo, token, api) -> Forge
+    push_sources: PushSources | None = None
+    forges: ForgeFactory | None = None
     #: OCIRepository artifacts (None: ``$TAGPILOT_HOME/artifacts``) and ``NewArtifact`` events.
     artifacts: ArtifactStorage | None = None
     source_queue: Queue | None = None  # OCIRepository work in AWS; None: the scan queue

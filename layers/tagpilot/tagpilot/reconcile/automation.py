@@ -19,6 +19,7 @@ from tagpilot.api import conditions
 from tagpilot.api.conditions import now_rfc3339
 from tagpilot.api.imageupdateautomation import ImageUpdateAutomationSpec
 from tagpilot.api.resource import Resource
+from tagpilot.api.selector import LabelSelector
 from tagpilot.golang.duration import parse_duration
 from tagpilot.reconcile import events, pullrequest, windows
 from tagpilot.reconcile.app import App
@@ -30,7 +31,6 @@ from tagpilot.reconcile.gitconfig import (
     git_config,
     secret_bytes,
 )
-from tagpilot.reconcile.selectors import matches
 from tagpilot.source.auth import GitAuth
 from tagpilot.source.commit import Signature
 from tagpilot.source.errors import SigningKeyError, SourceError
@@ -56,13 +56,14 @@ LEASE_SECONDS = 900.0
 LEASE_RETRY_SECONDS = 15.0
 
 
-def observed_policies(app: App, automation: Resource) -> dict[str, dict[str, str]]:
+def observed_policies(
+    app: App, automation: Resource, selector: LabelSelector | None
+) -> dict[str, dict[str, str]]:
     """Ready policies of the namespace matching ``policySelector``: name -> latestRef."""
-    selector = automation.spec.get("policySelector")
     out: dict[str, dict[str, str]] = {}
     for policy in app.objects.list("ImagePolicy", automation.namespace):
         ref = policy.status.get("latestRef")
-        if ref and matches(selector, policy.labels):
+        if ref and (selector is None or selector.matches(policy.labels)):
             out[policy.name] = dict(ref)
     return out
 
@@ -86,7 +87,7 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     try:
         _check_spec(automation)
         spec = ImageUpdateAutomationSpec.from_dict(automation.spec)
-        policies = observed_policies(app, automation)
+        policies = observed_policies(app, automation, spec.policy_selector)
         config = git_config(app, automation, spec)
         pr_mode = pullrequest.mode_for(automation, config, policies)
         lease = f"git:{config.url}#{config.push_branch}"

@@ -19,6 +19,7 @@ from tagpilot.api.ocirepository import OCIRepositorySpec
 from tagpilot.api.resource import Resource
 from tagpilot.oci.tarball import DEFAULT_MAX_SIZE
 from tagpilot.reconcile import ocisource as src
+from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
 from tagpilot.reconcile.registryauth import build_registry_auth
 from tagpilot.reconcile.sourcestatus import (
@@ -27,9 +28,17 @@ from tagpilot.reconcile.sourcestatus import (
     SOURCE_VERIFIED,
     summarize,
 )
+from tagpilot.registry.auth import RegistryAuth
+from tagpilot.registry.client import RegistryClient
 from tagpilot.registry.errors import AuthConfigError, ImageURLInvalidError
+from tagpilot.registry.names import ImageName
 from tagpilot.registry.oci_url import parse_oci_url
-from tagpilot.store.artifacts import ArtifactStorage, LocalArtifactStorage, artifact_dir
+from tagpilot.store.artifacts import (
+    ArtifactStorage,
+    LocalArtifactStorage,
+    StoredArtifact,
+    artifact_dir,
+)
 from tagpilot.store.errors import StoreError
 from tagpilot.verify.cosign import OIDCIdentity, verify_image
 from tagpilot.verify.trustroot import TRUSTED_ROOT_KEY, TrustRootError, read_trusted_root_file
@@ -41,20 +50,30 @@ VERIFICATION_ERROR = "VerificationError"
 NEW_ARTIFACT = "NewArtifact"
 
 
-def storage_of(app: Any) -> ArtifactStorage:
+def storage_of(app: App) -> ArtifactStorage:
     """The injected artifact storage, or ``$TAGPILOT_HOME/artifacts`` locally."""
-    storage = getattr(app, "artifacts", None)
+    storage = app.artifacts
     if storage is None:
         storage = LocalArtifactStorage(app.settings.home / "artifacts")
     return storage
 
 
-def delete_artifacts(app: Any, namespace: str, name: str) -> int:
+def oci_client(app: App) -> RegistryClient:
+    """The App's registry client, which must speak the whole OCI distribution API (manifests
+    and blobs), not only the tag listing the :class:`~tagpilot.reconcile.app.Registry`
+    Protocol names."""
+    registry = app.registry
+    if not isinstance(registry, RegistryClient):
+        raise TypeError(f"OCIRepository needs a RegistryClient, not {type(registry).__name__}")
+    return registry
+
+
+def delete_artifacts(app: App, namespace: str, name: str) -> int:
     """Flux's garbage collection for a deleted object: its whole artifact directory."""
     return storage_of(app).delete_dir(artifact_dir(KIND, namespace, name))
 
 
-def reconcile(app: Any, namespace: str, name: str) -> Outcome:
+def reconcile(app: App, namespace: str, name: str) -> Outcome:
     """Reconcile one OCIRepository and persist its status; never raises for source problems."""
     out = Outcome(KIND, namespace, name)
     resource = app.objects.get(KIND, namespace, name)
@@ -69,7 +88,7 @@ def reconcile(app: Any, namespace: str, name: str) -> Outcome:
 
 
 class _Run:
-    def __init__(self, app: Any, resource: Resource, out: Outcome) -> None:
+    def __init__(self, app: App, resource: Resource, out: Outcome) -> None:
         self.app = app
         self.resource = resource
         self.out = out
@@ -77,6 +96,7 @@ class _Run:
         self.status: dict[str, Any] = dict(resource.status)
         self.spec = OCIRepositorySpec.from_dict(resource.spec)
         self.storage = storage_of(app)
+        self.registry = oci_client(app)
         self.now = app.clock()
         # Flux compares with the object as it was before the run (a rebuilt, vanished artifact
         # with the same bytes announces nothing).
@@ -149,7 +169,7 @@ class _Run:
                 src.FETCH_FAILED, AUTHENTICATION_FAILED, f"failed to get credential: {exc}"
             ) from None
         started = time.perf_counter()
-        resolved = src.resolve(self.app.registry, image, spec, auth, spec.url)
+        resolved = src.resolve(self.registry, image, spec, auth, spec.url)
         self.out.metrics["resolve_seconds"] = time.perf_counter() - started
         revision = resolved.revision
         printed = (
@@ -171,7 +191,7 @@ class _Run:
             return
         self._build(image, auth, resolved)
 
-    def _verify(self, image: Any, auth: Any, resolved: src.Resolved) -> None:
+    def _verify(self, image: ImageName, auth: RegistryAuth, resolved: src.Resolved) -> None:
         verify = self.spec.verify
         if not verify:
             conditions.delete(self.status, SOURCE_VERIFIED)
@@ -204,7 +224,7 @@ class _Run:
             for i in verify.get("matchOIDCIdentity") or []
         ]
         result = verify_image(
-            self.app.registry,
+            self.registry,
             image,
             resolved.digest,
             auth=auth,
@@ -253,17 +273,15 @@ class _Run:
         observed_selector = self.status.get("observedLayerSelector")
         return observed_ignore == self.spec.ignore and observed_selector == self.spec.layer_selector
 
-    def _build(self, image: Any, auth: Any, resolved: src.Resolved) -> None:
+    def _build(self, image: ImageName, auth: RegistryAuth, resolved: src.Resolved) -> None:
         spec, resource = self.spec, self.resource
         started = time.perf_counter()
-        manifest = src.pull_manifest(
-            self.app.registry, image, resolved.digest, auth, spec, spec.url
-        )
+        manifest = src.pull_manifest(self.registry, image, resolved.digest, auth, spec, spec.url)
         layer = src.select_layer(manifest, spec.media_type)
         directory = artifact_dir(KIND, resource.namespace, resource.name)
         path = f"{directory}/{resolved.digest}.tar.gz"
         max_size = getattr(self.app.settings, "artifact_max_bytes", 0) or DEFAULT_MAX_SIZE
-        build = src.Build(self.app.registry, image, auth, spec, int(max_size))
+        build = src.Build(self.registry, image, auth, spec, int(max_size))
         spool = getattr(self.app.settings, "spool_dir", None)
         with src.workdir(resource.namespace, resource.name, spool) as tmp:
             stored = src.build_artifact(build, layer, self.storage, path, tmp)
@@ -300,7 +318,7 @@ class _Run:
             f"stored artifact for digest '{revision}'",
         )
 
-    def _announce(self, revision: str, stored: Any, annotations: dict[str, str]) -> None:
+    def _announce(self, revision: str, stored: StoredArtifact, annotations: dict[str, str]) -> None:
         message = f"stored artifact with revision '{revision}' from '{self.spec.url}'"
         origin, origin_rev = (
             annotations.get("org.opencontainers.image.source"),

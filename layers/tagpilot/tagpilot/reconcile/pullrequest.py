@@ -118,6 +118,8 @@ def publish(
         token = app.secrets.get(automation.namespace, mode.secret, use="git").data.get("token")
         if not token:
             raise ForgeError(f"Secret '{automation.namespace}/{mode.secret}' has no 'token'")
+        if app.forges is None:
+            raise ForgeError("no forge client is configured in this process")
         forge = app.forges(mode.kind, mode.repository, token, mode.api)
         if landed:
             closed = close_landed(forge, automation.key, mode.data["Base"])

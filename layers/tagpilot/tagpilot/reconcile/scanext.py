@@ -12,11 +12,8 @@ does not fail the scan.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
-
-import requests
 
 from tagpilot.api import conditions
 from tagpilot.api.extensions import (
@@ -35,8 +32,7 @@ from tagpilot.registry.ecr import parse_ecr_host
 from tagpilot.registry.errors import RegistryError
 from tagpilot.registry.names import ImageName
 from tagpilot.registry.pushtimes import (
-    DOCKER_HUB_API,
-    ContentReader,
+    PushSources,
     PushTimes,
     Refreshed,
     RegistryContentReader,
@@ -52,17 +48,6 @@ BUDGET_EXHAUSTED = "RegistryBudgetExhausted"
 PUSH_TIMES = PREFIX + "PushTimes"
 PUSH_TIMES_FAILED = "PushTimesFailed"
 PAGE = 1000
-
-
-@dataclass
-class PushSources:
-    """What the push-time sources need, built once per process (see ``build_app``)."""
-
-    session: requests.Session = field(default_factory=requests.Session)
-    docker_hub_api: str = DOCKER_HUB_API
-    ecr_client: Callable[[str], Any] | None = None  # region -> boto3 ECR client
-    #: ``(registry client, image, auth, timeout) -> reader``; default: the registry client's.
-    reader: Callable[[Any, ImageName, Any, float], ContentReader] | None = None
 
 
 def _budget(resource: Resource, host: str) -> Budget | None:

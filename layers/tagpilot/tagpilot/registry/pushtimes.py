@@ -17,7 +17,7 @@ tags, reusing the previous record, and counts the registry reads it made.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -237,3 +237,14 @@ class RegistryContentReader:
             self._timeout,
             max_size=self.MAX_CONFIG_BYTES,
         )
+
+
+@dataclass
+class PushSources:
+    """What the push-time sources need, built once per process (see ``build_app``)."""
+
+    session: requests.Session = field(default_factory=requests.Session)
+    docker_hub_api: str = DOCKER_HUB_API
+    ecr_client: Callable[[str], Any] | None = None  # region -> boto3 ECR client
+    #: ``(registry client, image, auth, timeout) -> reader``; default: the registry client's.
+    reader: Callable[[Any, ImageName, Any, float], ContentReader] | None = None

@@ -19,13 +19,13 @@ from tagpilot.golang.duration import DurationError, parse_duration
 from tagpilot.local.stack import ensure_running
 from tagpilot.receiver.gcr import GcrTokenVerifier, http_key_fetcher
 from tagpilot.reconcile.app import App
-from tagpilot.reconcile.scanext import PushSources
 from tagpilot.registry.budget import RequestMeter
 from tagpilot.registry.client import RegistryClient
 from tagpilot.registry.ecr import EcrCredentialProvider
 from tagpilot.registry.errors import ImageURLInvalidError
 from tagpilot.registry.names import parse_image_reference
 from tagpilot.registry.oci_url import parse_oci_url
+from tagpilot.registry.pushtimes import PushSources
 from tagpilot.runtime.follow import StackFollower
 from tagpilot.store.artifacts import LocalArtifactStorage, S3ArtifactStorage
 from tagpilot.store.budgets import BudgetStore
