@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from tagpilot.api.alert import AlertSpec, EventSource
 from tagpilot.api.gitrepository import GitRepositorySpec
 from tagpilot.api.imagepolicy import ImagePolicySpec
 from tagpilot.api.imageupdateautomation import ImageUpdateAutomationSpec
+from tagpilot.api.provider import ProviderSpec
 from tagpilot.api.selector import AccessFrom, LabelSelector, Requirement
 
 pytestmark = pytest.mark.unit
@@ -127,3 +129,61 @@ def test_label_selector_and_access_from_are_typed() -> None:
     assert access.admits({"anything": "x"}), "an empty selector admits every namespace"
     none_admitted = AccessFrom.from_spec({"accessFrom": {"namespaceSelectors": []}})
     assert none_admitted is not None and not none_admitted.admits({"env": "prod"})
+
+
+def test_alert_spec_is_typed_with_flux_defaults() -> None:
+    minimal = AlertSpec.from_dict(
+        {"providerRef": {"name": "slack"}, "eventSources": [{"kind": "ImagePolicy", "name": "*"}]}
+    )
+    assert minimal == AlertSpec(
+        provider_name="slack", event_sources=(EventSource("ImagePolicy", "*"),)
+    )
+    assert (minimal.event_severity, minimal.summary, minimal.suspend) == ("info", None, False)
+    full = AlertSpec.from_dict(
+        {
+            "providerRef": {"name": "teams"},
+            "eventSeverity": "error",
+            "eventSources": [
+                {
+                    "kind": "GitRepository",
+                    "name": "app",
+                    "namespace": "src",
+                    "matchLabels": {"a": "b"},
+                }
+            ],
+            "inclusionList": [".*failed.*"],
+            "exclusionList": ["timeout"],
+            "eventMetadata": {"env": "prod"},
+            "summary": "cluster x",
+            "suspend": True,
+        }
+    )
+    assert full.event_sources == (EventSource("GitRepository", "app", "src", {"a": "b"}),)
+    assert (full.inclusion_list, full.exclusion_list) == ((".*failed.*",), ("timeout",))
+    assert (full.event_metadata, full.summary, full.suspend) == ({"env": "prod"}, "cluster x", True)
+
+
+def test_provider_spec_is_typed_with_nc_defaults() -> None:
+    assert ProviderSpec.from_dict({"type": "slack"}) == ProviderSpec(type="slack", timeout=15.0)
+    full = ProviderSpec.from_dict(
+        {
+            "type": "github",
+            "address": "https://github.com/org/repo",
+            "channel": "general",
+            "username": "bot",
+            "proxy": "http://proxy:3128",
+            "secretRef": {"name": "token"},
+            "certSecretRef": {"name": "ca"},
+            "proxySecretRef": {"name": "proxy"},
+            "timeout": "1m30s",
+            "suspend": True,
+        }
+    )
+    assert (full.secret_name, full.cert_secret_name, full.proxy_secret_name) == (
+        "token",
+        "ca",
+        "proxy",
+    )
+    assert (full.timeout, full.suspend, full.channel) == (90.0, True, "general")
+    # A timeout written by another tool that does not parse: NC's default, as before.
+    assert ProviderSpec.from_dict({"type": "slack", "timeout": "1h"}).timeout == 15.0

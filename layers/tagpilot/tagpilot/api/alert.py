@@ -5,6 +5,8 @@ Matching lives in :mod:`tagpilot.notify.alert`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from tagpilot.api.validation import Checker
@@ -72,3 +74,48 @@ def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
     check.string_map(obj, "eventMetadata", path)
     check.string(obj, "summary", path, max_length=255)
     check.boolean(obj, "suspend", path)
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """One ``eventSources`` entry (``name`` may be ``*``; ``namespace`` None: the Alert's)."""
+
+    kind: str
+    name: str
+    namespace: str | None = None
+    match_labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    """A validated Alert spec, typed (``from_dict`` of what :func:`validate_spec` accepted)."""
+
+    provider_name: str
+    event_severity: str = INFO
+    event_sources: tuple[EventSource, ...] = ()
+    inclusion_list: tuple[str, ...] = ()
+    exclusion_list: tuple[str, ...] = ()
+    event_metadata: Mapping[str, str] = field(default_factory=dict)
+    summary: str | None = None
+    suspend: bool = False
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> AlertSpec:
+        return cls(
+            provider_name=str((spec.get("providerRef") or {}).get("name", "")),
+            event_severity=str(spec.get("eventSeverity") or INFO),
+            event_sources=tuple(
+                EventSource(
+                    kind=str(entry.get("kind", "")),
+                    name=str(entry.get("name", "")),
+                    namespace=entry.get("namespace") or None,
+                    match_labels=dict(entry.get("matchLabels") or {}),
+                )
+                for entry in spec.get("eventSources") or ()
+            ),
+            inclusion_list=tuple(spec.get("inclusionList") or ()),
+            exclusion_list=tuple(spec.get("exclusionList") or ()),
+            event_metadata=dict(spec.get("eventMetadata") or {}),
+            summary=str(spec["summary"]) if spec.get("summary") else None,
+            suspend=bool(spec.get("suspend")),
+        )

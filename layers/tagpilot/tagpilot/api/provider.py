@@ -7,9 +7,12 @@ live in :mod:`tagpilot.notify.providers`.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from tagpilot.api.validation import Checker
+from tagpilot.golang.duration import DurationError, parse_duration
 
 #: Every type tagpilot sends (Flux's, then tagpilot's extensions ``eventbridge`` and ``sns``).
 SUPPORTED_TYPES = (
@@ -100,3 +103,44 @@ def validate_spec(spec: Any, check: Checker, path: str = "spec") -> None:
             f"{path}.serviceAccountName",
             "workload identity is not supported by tagpilot (no Kubernetes service accounts)",
         )
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """A validated Provider spec, typed (``from_dict`` of what :func:`validate_spec` accepted;
+    Secret references by name, ``timeout`` in seconds with NC's default)."""
+
+    type: str
+    address: str = ""
+    channel: str = ""
+    username: str = ""
+    proxy: str = ""
+    secret_name: str | None = None
+    cert_secret_name: str | None = None
+    proxy_secret_name: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    suspend: bool = False
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> ProviderSpec:
+        return cls(
+            type=str(spec.get("type", "")),
+            address=str(spec.get("address") or ""),
+            channel=str(spec.get("channel") or ""),
+            username=str(spec.get("username") or ""),
+            proxy=str(spec.get("proxy") or ""),
+            secret_name=(spec.get("secretRef") or {}).get("name") or None,
+            cert_secret_name=(spec.get("certSecretRef") or {}).get("name") or None,
+            proxy_secret_name=(spec.get("proxySecretRef") or {}).get("name") or None,
+            timeout=_timeout(spec.get("timeout")),
+            suspend=bool(spec.get("suspend")),
+        )
+
+
+def _timeout(text: object) -> float:
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        return parse_duration(str(text), allow_hours=False)
+    except DurationError:
+        return DEFAULT_TIMEOUT

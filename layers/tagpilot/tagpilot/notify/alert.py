@@ -13,29 +13,35 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from tagpilot.api.alert import AlertSpec, EventSource
 from tagpilot.golang import regexp as goregexp
 from tagpilot.notify.event import EVENT_GROUP, INFO, Event
 
 
 @dataclass(frozen=True)
 class AlertRef:
-    """The parts of an Alert matching needs (a stored object, already validated)."""
+    """The parts of an Alert matching needs (a stored object, already validated); ``spec`` is
+    the stored dict, read once into :class:`~tagpilot.api.alert.AlertSpec` (``typed``)."""
 
     namespace: str
     name: str
     spec: Mapping[str, Any]
+    typed: AlertSpec = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "typed", AlertSpec.from_dict(self.spec))
 
     @property
     def suspended(self) -> bool:
-        return bool(self.spec.get("suspend"))
+        return self.typed.suspend
 
     @property
     def provider_name(self) -> str:
-        return str((self.spec.get("providerRef") or {}).get("name", ""))
+        return self.typed.provider_name
 
     @property
     def severity(self) -> str:
-        return str(self.spec.get("eventSeverity") or INFO)
+        return self.typed.event_severity
 
 
 @dataclass
@@ -48,19 +54,16 @@ class MatchProblems:
 LabelReader = Callable[[str, str, str], "dict[str, str] | None"]
 
 
-def source_matches(
-    alert: AlertRef, entry: Mapping[str, Any], event: Event, labels: LabelReader
-) -> bool:
+def source_matches(alert: AlertRef, entry: EventSource, event: Event, labels: LabelReader) -> bool:
     """``eventMatchesAlertSource`` for one ``eventSources`` entry."""
-    namespace = entry.get("namespace") or alert.namespace
-    if event.namespace != namespace or event.kind != entry.get("kind"):
+    namespace = entry.namespace or alert.namespace
+    if event.namespace != namespace or event.kind != entry.kind:
         return False
     if alert.severity != INFO and event.severity != alert.severity:
         return False
-    name = entry.get("name")
-    if name != "*" and name != event.name:
+    if entry.name != "*" and entry.name != event.name:
         return False
-    wanted = entry.get("matchLabels") or {}
+    wanted = entry.match_labels
     if wanted:
         current = labels(event.kind, event.namespace, event.name)
         if current is None:
@@ -86,13 +89,13 @@ def alert_matches(
     problems = problems if problems is not None else MatchProblems()
     if alert.suspended:
         return False
-    sources = alert.spec.get("eventSources") or []
-    if not any(source_matches(alert, entry, event, labels) for entry in sources):
+    spec = alert.typed
+    if not any(source_matches(alert, entry, event, labels) for entry in spec.event_sources):
         return False
-    inclusion = list(alert.spec.get("inclusionList") or [])
+    inclusion = list(spec.inclusion_list)
     if inclusion and not _any_match(inclusion, event.message, "inclusion", problems):
         return False
-    exclusion = list(alert.spec.get("exclusionList") or [])
+    exclusion = list(spec.exclusion_list)
     return not (exclusion and _any_match(exclusion, event.message, "exclusion", problems))
 
 
@@ -114,10 +117,10 @@ def combine_metadata(event: Event, alert: AlertRef) -> tuple[Event, dict[str, li
     group = event.group
     sources: list[tuple[str, dict[str, str]]] = [
         ("involved object annotations", _strip(event.metadata, EVENT_GROUP)),
-        ("alert object .spec.eventMetadata", dict(alert.spec.get("eventMetadata") or {})),
+        ("alert object .spec.eventMetadata", dict(alert.typed.event_metadata)),
         (
             "alert object .spec.summary",
-            {"summary": str(alert.spec["summary"])} if alert.spec.get("summary") else {},
+            {"summary": alert.typed.summary} if alert.typed.summary else {},
         ),
         ("involved object controller metadata", _strip(event.metadata, group) if group else {}),
     ]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tagpilot.api.provider import ProviderSpec
 from tagpilot.notify.alert import (
     AlertRef,
     MatchProblems,
@@ -124,7 +125,9 @@ class Dispatcher:
                     f"provider: Provider '{alert.namespace}/{alert.provider_name}' not found",
                 )
                 continue
-            if provider.suspended or not _passes_gate(str(provider.spec.get("type")), event):
+            if provider.suspended or not _passes_gate(
+                ProviderSpec.from_dict(provider.spec).type, event
+            ):
                 continue
             combined, conflicts = combine_metadata(event, alert)
             if conflicts:

@@ -11,19 +11,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from tagpilot.api.provider import COMMIT_STATUS_TYPES, DEFAULT_TIMEOUT, MAX_ADDRESS
-from tagpilot.golang.duration import DurationError, parse_duration
+from tagpilot.api.provider import COMMIT_STATUS_TYPES, MAX_ADDRESS, ProviderSpec
 from tagpilot.notify.providers.base import PermanentError, ProviderConfig
 
 
 def timeout_of(spec: Mapping[str, Any]) -> float:
-    text = spec.get("timeout")
-    if not text:
-        return DEFAULT_TIMEOUT
-    try:
-        return parse_duration(str(text), allow_hours=False)
-    except DurationError:
-        return DEFAULT_TIMEOUT
+    """The Provider's ``timeout`` in seconds (NC's default when absent or unparsable)."""
+    return ProviderSpec.from_dict(spec).timeout
 
 
 SecretReader = Callable[[str, str], "dict[str, str]"]
@@ -44,14 +38,12 @@ def resolve(
     PermanentError
         A Secret is missing or holds an invalid value (the message names it, never its value).
     """
-    address = str(spec.get("address") or "")
-    username = str(spec.get("username") or "")
-    token = password = proxy = ""
+    typed = ProviderSpec.from_dict(spec)
+    address, username, proxy = typed.address, typed.username, typed.proxy
+    token = password = ""
     headers: dict[str, str] = {}
     tls: dict[str, str] = {}
-    if spec.get("proxy"):
-        proxy = str(spec["proxy"])
-    secret_name = (spec.get("secretRef") or {}).get("name")
+    secret_name = typed.secret_name
     if secret_name:
         data = _read(read_secret, namespace, secret_name)
         if "address" in data:
@@ -72,7 +64,7 @@ def resolve(
         if data.get("proxy"):
             proxy = data["proxy"].strip()
         tls = {k: data[k] for k in ("ca.crt", "tls.crt", "tls.key") if k in data}
-    cert_name = (spec.get("certSecretRef") or {}).get("name")
+    cert_name = typed.cert_secret_name
     if cert_name:
         data = _read(read_secret, namespace, cert_name)
         tls = {
@@ -80,23 +72,23 @@ def resolve(
             "tls.crt": data.get("tls.crt") or data.get("certFile", ""),
             "tls.key": data.get("tls.key") or data.get("keyFile", ""),
         }
-    elif spec.get("type") not in COMMIT_STATUS_TYPES:
+    elif typed.type not in COMMIT_STATUS_TYPES:
         tls = {}
-    proxy_name = (spec.get("proxySecretRef") or {}).get("name")
+    proxy_name = typed.proxy_secret_name
     if proxy_name:
         proxy = _proxy_from_secret(_read(read_secret, namespace, proxy_name), proxy_name)
     return ProviderConfig(
-        type=str(spec.get("type", "")),
+        type=typed.type,
         namespace=namespace,
         name=name,
         uid=uid,
         address=address,
-        channel=str(spec.get("channel") or ""),
+        channel=typed.channel,
         username=username,
         token=token,
         password=password,
         headers=headers,
-        timeout=timeout_of(spec),
+        timeout=typed.timeout,
         ca_pem=tls.get("ca.crt", ""),
         client_cert_pem=tls.get("tls.crt", ""),
         client_key_pem=tls.get("tls.key", ""),
