@@ -95,7 +95,11 @@ def snapshot(stack: LocalStack) -> dict[str, Any]:
         if c.service == "sqs"
     )
     for m in stack.sqs_mappings:
-        sqs_calls["fifo" if m.queue_url.endswith(".fifo") else "standard"] += m.requests
+        # What a mapping's pollers spend on messages: one receive and one delete batch per
+        # invocation. Their empty long polls are a fixed cost (IDLE_POLLS_PER_MAPPING_MONTH);
+        # the harness's own empty receives while draining are not Lambda's and not counted.
+        kind = "fifo" if m.queue_url.endswith(".fifo") else "standard"
+        sqs_calls[kind] += 2 * len(stack.functions[m.function].invocations)
     return {
         "functions": functions,
         "capacity": dict(stack.gateway.capacity),
@@ -193,7 +197,7 @@ def monthly(
             logs += scans * f["log_bytes"] * per
     sqs_std = cycle["sqs"].get("standard", 0) * per * scans
     sqs_fifo = cycle["sqs"].get("fifo", 0) * per * scans
-    idle_polls = 2 * P.IDLE_POLLS_PER_MAPPING_MONTH
+    idle_polls = cycle["sqs_mappings"] * P.IDLE_POLLS_PER_MAPPING_MONTH
     gb = logs / 1e9
     bill = {
         "dynamodb_writes": (units["write"] * scans + _units(idle_tick, "write") * TICKS_PER_MONTH)
@@ -266,6 +270,7 @@ def main() -> None:
                 stack.drain()
             cycle = delta(snapshot(stack), before)
             cycle["refresh_write_units"] = refresh_write_units(stack, operator)
+            cycle["sqs_mappings"] = len(stack.sqs_mappings)
         metrics = custom_metrics(
             stack, {name: f["log_bytes"] for name, f in before["functions"].items()}
         )
@@ -355,6 +360,7 @@ def report(
         "registry_requests": cycle["functions"]["ScanFunction"]["registry_requests"] / n,
         "log_bytes": sum(v["log_bytes"] for v in cycle["functions"].values()) / n,
         "sqs_requests": sum(cycle["sqs"].values()) / n,
+        "sqs_event_source_mappings": cycle["sqs_mappings"],
         "stream_records_filtered": cycle["stream_filtered"] / n,
         "stream_records_delivered": cycle["stream_delivered"] / n,
     }

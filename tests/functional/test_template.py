@@ -30,7 +30,7 @@ SAMCONFIG = ROOT / "samconfig.toml"
 # Logical id -> (directory under functions/, timeout s, memory MB)
 FUNCTIONS = {
     "DispatcherFunction": ("dispatcher", 60, 256),
-    "ScanFunction": ("scan", 120, 512),
+    "ScanFunction": ("scan", 120, 256),
     "AutomationFunction": ("automation", 600, 1024),
     "WebhookFunction": ("webhook", 15, 256),
     "EcrEventsFunction": ("ecr_events", 30, 256),
