@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from tagpilot.api import conditions
 from tagpilot.api.errors import FieldError, ManifestError
+from tagpilot.api.receiver import validate_receiver_spec
 from tagpilot.api.resource import Resource
-from tagpilot.receiver.errors import WeakTokenError
+from tagpilot.receiver.errors import ReceiverSpecError, WeakTokenError
 from tagpilot.receiver.path import webhook_path
 from tagpilot.receiver.spec import check_token
 from tagpilot.reconcile.app import App
@@ -22,8 +23,20 @@ TOKEN_NOT_FOUND = "TokenNotFound"  # noqa: S105 - a condition reason
 DEFAULT_LOCAL_BASE_URL = "http://127.0.0.1:9292"
 
 
+def secret_name(resource: Resource) -> str | None:
+    """The Secret a stored Receiver names, read through its typed spec (``None`` when the spec
+    does not validate, e.g. written by another tool)."""
+    try:
+        spec = validate_receiver_spec(resource.spec, api_version=resource.api_version)
+    except ReceiverSpecError:
+        return None
+    return spec.secret_name
+
+
 def _token(app: App, resource: Resource) -> str | None:
-    name = (resource.spec.get("secretRef") or {}).get("name", "")
+    name = secret_name(resource)
+    if name is None:
+        return None
     try:
         token = app.secrets.get(resource.namespace, name).data.get("token")
         return None if token is None else str(token)
@@ -46,7 +59,7 @@ def before_apply(app: App, resource: Resource) -> None:
 def check_new_secret(app: App, namespace: str, name: str, token: object) -> None:
     """Refuse a Secret with a weak token when a stored Receiver of its namespace uses it."""
     for stored in app.objects.list(KIND, namespace):
-        if (stored.spec.get("secretRef") or {}).get("name") != name:
+        if secret_name(stored) != name:
             continue
         try:
             check_token(token)
@@ -65,7 +78,7 @@ def after_apply(app: App, resource: Resource) -> None:
     token = _token(app, current)
     if token is None:
         status.pop("webhookPath", None)
-        secret = (current.spec.get("secretRef") or {}).get("name")
+        secret = secret_name(current)
         message = f"secret '{current.namespace}/{secret}' or its 'token' key not found"
         conditions.mark_failed(status, TOKEN_NOT_FOUND, message, generation=current.generation)
         app.objects.write_status(current, status, next_due_at=None, extra={"webhook_path": None})
