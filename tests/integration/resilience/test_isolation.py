@@ -223,3 +223,13 @@ def test_marked_file_with_a_non_utf8_name(app: Any, policy: None) -> None:
         assert b"\t" + raw_name + b"\x00" in tree, "the name is kept byte for byte"
         assert b"reg.example/app:2.0.0" in show(git, "latin.git", "main:" + "caf\udce9.yaml")
         assert b"reg.example/app:2.0.0" in show(git, "fine.git", "main:app.yaml")
+
+
+def test_a_contained_failure_records_its_warning_event(app: Any, registry: RegistryServer) -> None:
+    """Flux's controllers emit a Warning for every failed reconcile; one the runner contains
+    (here an interval the reconciler cannot parse) records it too, with the status's reason."""
+    put_repo(app, "odd-event", f"{registry.host}/demo/app", interval="5 minutes")
+    run_in_order(app, scan("odd-event"))
+    stored = app.events.store.list(NS, kind="ImageRepository", name="odd-event")
+    assert [(e.type, e.reason) for e in stored] == [("Warning", "InvalidSpec")]
+    assert "5 minutes" in stored[0].message

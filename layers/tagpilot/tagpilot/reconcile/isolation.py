@@ -8,6 +8,8 @@ caught by the runner and handed to :func:`contain`, which
 - writes Ready=False with a reason and message on the object (Stalled for spec errors, which
   only a spec change can fix), and schedules a retry with Flux's backoff, which also releases
   the dispatcher's claim (``next_due_at`` moves from the claim to the retry time);
+- records the ``Warning`` event with that reason and message, as Flux's controllers emit one for
+  every failed reconcile (repeats are counted in the events table and suppressed downstream);
 - returns a failed :class:`Outcome`, so the worker goes on with the next object.
 
 If even the status cannot be written (the store itself is down), the outcome carries an
@@ -22,6 +24,7 @@ from __future__ import annotations
 import logging
 
 from tagpilot.api import conditions
+from tagpilot.api.resource import Resource
 from tagpilot.errors import TagpilotError
 from tagpilot.golang.duration import DurationError
 from tagpilot.reconcile.app import App
@@ -138,7 +141,14 @@ def release(app: App, pending: Unreleased) -> bool:
         pending.status = False
         return False
     pending.status = False
+    _record_warning(app, current, pending)
     return True
+
+
+def _record_warning(app: App, resource: Resource, pending: Unreleased) -> None:
+    """The ``Warning`` event of a contained failure (the recorder's writes are best effort)."""
+    if app.events is not None:
+        app.events.record(resource, "Warning", pending.reason, pending.message)
 
 
 def _deleted(kind: str, namespace: str, name: str) -> Outcome:
