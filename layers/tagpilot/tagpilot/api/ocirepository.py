@@ -131,6 +131,30 @@ def _validate_verify(value: Any, check: Checker, path: str) -> None:
 
 
 @dataclass(frozen=True)
+class OCIVerifySpec:
+    """``spec.verify``, typed: the provider, the Secret of ``*.pub`` keys (None: keyless), the
+    Secret holding a ``trusted_root.json`` and the ``matchOIDCIdentity`` (issuer, subject)
+    regexp pairs."""
+
+    provider: str
+    secret_ref: str | None
+    trusted_root_secret_ref: str | None
+    match_oidc_identity: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def from_dict(cls, verify: dict[str, Any]) -> OCIVerifySpec:
+        return cls(
+            provider=verify.get("provider") or "cosign",
+            secret_ref=(verify.get("secretRef") or {}).get("name") or None,
+            trusted_root_secret_ref=(verify.get("trustedRootSecretRef") or {}).get("name") or None,
+            match_oidc_identity=tuple(
+                (str(i.get("issuer") or ""), str(i.get("subject") or ""))
+                for i in verify.get("matchOIDCIdentity") or []
+            ),
+        )
+
+
+@dataclass(frozen=True)
 class OCIRepositorySpec:
     """A validated OCIRepository spec with Flux's defaults applied.
 
@@ -148,7 +172,7 @@ class OCIRepositorySpec:
     secret_ref: str | None
     cert_secret_ref: str | None
     proxy_secret_ref: str | None
-    verify: dict[str, Any] | None
+    verify: OCIVerifySpec | None
     interval: float
     timeout: float
     ignore: str | None
@@ -171,7 +195,7 @@ class OCIRepositorySpec:
             secret_ref=(spec.get("secretRef") or {}).get("name"),
             cert_secret_ref=(spec.get("certSecretRef") or {}).get("name"),
             proxy_secret_ref=(spec.get("proxySecretRef") or {}).get("name"),
-            verify=spec.get("verify"),
+            verify=OCIVerifySpec.from_dict(spec["verify"]) if spec.get("verify") else None,
             interval=parse_duration(spec["interval"]),
             timeout=parse_duration(timeout, allow_hours=False) if timeout else DEFAULT_TIMEOUT,
             ignore=spec.get("ignore"),

@@ -20,7 +20,6 @@ from tagpilot.api.conditions import now_rfc3339
 from tagpilot.api.imageupdateautomation import ImageUpdateAutomationSpec
 from tagpilot.api.resource import Resource
 from tagpilot.api.selector import LabelSelector
-from tagpilot.golang.duration import parse_duration
 from tagpilot.reconcile import events, pullrequest, windows
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, bounded_timeout, handled_request
@@ -75,7 +74,8 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
         out.skipped = "not found" if automation is None else "suspended"
         return out
     # Parsed first: a spec the run cannot schedule stalls before anything is pushed.
-    interval = parse_duration(automation.spec["interval"])
+    spec = ImageUpdateAutomationSpec.from_dict(automation.spec)
+    interval = spec.interval
     status = dict(automation.status)
     handled_request(automation, status)
     deferred = windows.defer(app, automation, status, out)
@@ -85,8 +85,7 @@ def reconcile(app: App, namespace: str, name: str) -> Outcome:
     owner = uuid.uuid4().hex
     lease = None
     try:
-        _check_spec(automation)
-        spec = ImageUpdateAutomationSpec.from_dict(automation.spec)
+        _check_spec(automation, spec)
         policies = observed_policies(app, automation, spec.policy_selector)
         config = git_config(app, automation, spec)
         pr_mode = pullrequest.mode_for(automation, config, policies)
@@ -297,18 +296,16 @@ class _Edit:
         return self.outcome.changed
 
 
-def _check_spec(automation: Resource) -> None:
-    update = automation.spec.get("update")
-    if update is None and automation.version == "v1beta2":
+def _check_spec(automation: Resource, spec: ImageUpdateAutomationSpec) -> None:
+    if spec.update_strategy is None and automation.version == "v1beta2":
         raise StalledError("InvalidUpdateStrategy", "no update strategy")
-    strategy = (update or {}).get("strategy", "Setters")
+    strategy = "Setters" if spec.update_strategy is None else spec.update_strategy
     if strategy != "Setters":
         raise StalledError(
             "InvalidUpdateStrategy", f"update strategy {strategy!r} is not supported"
         )
-    template = ((automation.spec.get("git") or {}).get("commit") or {}).get("messageTemplate")
     try:
-        validate_template(template, automation.api_version)
+        validate_template(spec.message_template, automation.api_version)
     except RemovedTemplateFieldError as exc:
         raise StalledError("RemovedTemplateField", str(exc)) from exc
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from tagpilot.api import conditions
 from tagpilot.api.conditions import now_rfc3339
+from tagpilot.api.gitrepository import GitRepositorySpec
 from tagpilot.errors import TagpilotError
-from tagpilot.golang.duration import parse_duration
 from tagpilot.policy.errors import PolicyError
 from tagpilot.policy.semver_range import parse_range
 from tagpilot.policy.version import coerce
@@ -97,16 +97,16 @@ def reconcile(app: Any, namespace: str, name: str) -> Outcome:
         return out
     status = dict(repo.status)
     handled_request(repo, status)
-    secret_name = (repo.spec.get("secretRef") or {}).get("name")
-    timeout = parse_duration(repo.spec["timeout"]) if repo.spec.get("timeout") else 60.0
+    spec = GitRepositorySpec.from_dict(repo.spec)
+    secret_name = spec.secret_ref
     try:
         auth = None
         if secret_name:
             data = app.secrets.get(namespace, secret_name).data
             auth = GitAuth.from_secret({k: str(v).encode() for k, v in data.items()})
-        with open_remote(str(repo.spec.get("url", "")), auth, timeout) as remote:
+        with open_remote(spec.url, auth, spec.timeout) as remote:
             refs = ls_remote(remote)
-        revision = resolve(refs, repo.spec.get("ref") or {})
+        revision = resolve(refs, spec.ref or {})
     except SecretNotFoundError:
         message = f"failed to get secret '{namespace}/{secret_name}': not found"
         conditions.mark_failed(status, AUTHENTICATION_FAILED, message, generation=repo.generation)

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from tagpilot.api import conditions
 from tagpilot.api.conditions import now_rfc3339
-from tagpilot.api.ocirepository import OCIRepositorySpec
+from tagpilot.api.ocirepository import OCIRepositorySpec, OCIVerifySpec
 from tagpilot.api.resource import Resource
 from tagpilot.oci.tarball import DEFAULT_MAX_SIZE
 from tagpilot.reconcile import ocisource as src
@@ -205,9 +205,8 @@ class _Run:
             and current.get("status") == "True"
         ):
             return
-        provider = verify.get("provider", "cosign")
-        secret_name = (verify.get("secretRef") or {}).get("name")
-        label = provider if secret_name else f"{provider} keyless"
+        secret_name = verify.secret_ref
+        label = verify.provider if secret_name else f"{verify.provider} keyless"
         keys: dict[str, str] | None = None
         trusted_root: bytes | None = None
         try:
@@ -220,8 +219,7 @@ class _Run:
         except (StoreError, TrustRootError) as exc:
             self._verification_failed(label, str(exc))
         identities = [
-            OIDCIdentity(str(i.get("issuer") or ""), str(i.get("subject") or ""))
-            for i in verify.get("matchOIDCIdentity") or []
+            OIDCIdentity(issuer, subject) for issuer, subject in verify.match_oidc_identity
         ]
         result = verify_image(
             self.registry,
@@ -242,9 +240,9 @@ class _Run:
             f"verified signature of revision {resolved.revision}",
         )
 
-    def _trusted_root(self, verify: dict[str, Any]) -> bytes | None:
+    def _trusted_root(self, verify: OCIVerifySpec) -> bytes | None:
         """``trustedRootSecretRef``'s ``trusted_root.json``, else the setting's file, else None."""
-        name = (verify.get("trustedRootSecretRef") or {}).get("name")
+        name = verify.trusted_root_secret_ref
         if not name:
             return read_trusted_root_file(getattr(self.app.settings, "sigstore_trusted_root", ""))
         where = f"{self.resource.namespace}/{name}"

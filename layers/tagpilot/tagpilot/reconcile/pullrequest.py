@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from tagpilot.api import conditions
 from tagpilot.api import extensions as ext
 from tagpilot.api.extensions import ExtensionError
+from tagpilot.api.imageupdateautomation import ImageUpdateAutomationSpec
 from tagpilot.api.resource import Resource
 from tagpilot.forge.base import ForgeError, Proposal
 from tagpilot.forge.sync import close_landed, sync
@@ -181,7 +182,7 @@ def base_has_change(
         for name, ref in policies.items()
     }
     setters = setters_for_policies(automation.namespace, refs)
-    path = clean_path((automation.spec.get("update") or {}).get("path") or "")
+    path = clean_path(ImageUpdateAutomationSpec.from_dict(automation.spec).update_path)
     secret = (
         secret_bytes(app, config.secret_ns, config.secret_name, "GitRepository secretRef")
         if config.secret_name
