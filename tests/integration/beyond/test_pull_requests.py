@@ -133,6 +133,21 @@ REFUSED = {
 }
 
 
+def test_gitlab_notes_are_checked_against_the_published_operation() -> None:
+    """The merge request note is in the vendored extract like the other GitLab calls: its body
+    schema requires ``body``, and a call outside the extract is refused, not waved through."""
+    note = "/projects/team%2Fapp/merge_requests/1/notes"
+    assert forgeschema.check_request("gitlab", "POST", note, {}, {"body": "superseded"}) == []
+    [missing] = forgeschema.check_request("gitlab", "POST", note, {}, {"internal": False})
+    assert "'body' is a required property" in missing
+    [typed] = forgeschema.check_request("gitlab", "POST", note, {}, {"body": "x", "internal": "no"})
+    assert "'no' is not of type 'boolean'" in typed
+    unknown = forgeschema.check_request(
+        "gitlab", "POST", "/projects/team%2Fapp/merge_requests/1/discussions", {}, {}
+    )
+    assert unknown, "a GitLab call outside the extract must be reported"
+
+
 @pytest.mark.parametrize("kind", sorted(REFUSED))
 def test_the_stand_in_rejects_what_the_schema_rejects(kind: str) -> None:
     method, path, body, problems = REFUSED[kind]
