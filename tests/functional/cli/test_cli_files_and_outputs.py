@@ -150,8 +150,10 @@ def test_store_outage_is_one_line_and_exit_1(
     assert main(["get", "alerts"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith("✗ ") and captured.err.count("\n") == 1
+    assert captured.err.startswith("✗ the store is unavailable: table ")
+    assert captured.err.count("\n") == 1
     assert "http://127.0.0.1:1" in captured.err
+    assert "internal error" not in captured.err and "TableError" not in captured.err
 
 
 def test_resume_waits_and_reports_each_failure(cli: Any, app: Any, tmp_path: Path) -> None:

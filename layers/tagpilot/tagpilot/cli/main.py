@@ -18,6 +18,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from tagpilot.errors import TagpilotError
+
 #: Command modules, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "apply",
@@ -140,6 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args))
     except KeyboardInterrupt:
         return 130
+    except TagpilotError as exc:  # typed: its message is the whole story
+        print(f"✗ {' '.join(str(exc).split())[:500]}", file=sys.stderr)
+        return EXIT_FAILED
     except Exception as exc:  # noqa: BLE001 - a one-line error, never a traceback
         detail = " ".join(str(exc).split())[:500]
         print(f"✗ internal error: {type(exc).__name__}: {detail}".rstrip(": "), file=sys.stderr)

@@ -26,6 +26,7 @@ from pynamodb.models import Model
 
 from tagpilot.config import Settings
 from tagpilot.store.errors import StoreError
+from tagpilot.store.models import ensure_table
 
 MAX_PER_OBJECT = 50
 TTL_SECONDS = 7 * 24 * 3600.0
@@ -234,5 +235,4 @@ def _to_event(item: Any) -> StoredEvent:
 
 
 def create_event_table(model: type[Any]) -> None:
-    if not model.exists():
-        model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+    ensure_table(model)

@@ -35,6 +35,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.indexes import (
     AllProjection,
     GlobalSecondaryIndex,
@@ -44,6 +45,7 @@ from pynamodb.indexes import (
 from pynamodb.models import Model
 
 from tagpilot.config import Settings
+from tagpilot.store.errors import StoreError
 
 
 @dataclass(frozen=True)
@@ -181,10 +183,29 @@ def build_models(settings: Settings) -> Models:
 
 
 def create_tables(models: Models) -> None:
-    """Create the tables if they do not exist (local stack and tests; SAM creates them in AWS)."""
+    """Create the tables if they do not exist (local stack and tests; SAM creates them in AWS).
+
+    Raises
+    ------
+    StoreError
+        The store did not answer (or refused): the message names the table and the endpoint.
+    """
     for model in models.all():
+        ensure_table(model)
+
+
+def ensure_table(model: type[Model]) -> None:
+    """Create ``model``'s table unless it exists; a store that fails is a :class:`StoreError`."""
+    try:
         if not model.exists():
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+    except PynamoDBException as exc:
+        meta = model.Meta
+        where = getattr(meta, "host", None) or getattr(meta, "region", "")
+        detail = " ".join(str(exc.cause or exc).split())
+        raise StoreError(
+            f"the store is unavailable: table {meta.table_name} at {where}: {detail}"
+        ) from None
 
 
-__all__ = ["AllProjection", "Models", "build_models", "create_tables"]
+__all__ = ["AllProjection", "Models", "build_models", "create_tables", "ensure_table"]
