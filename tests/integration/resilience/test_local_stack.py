@@ -211,3 +211,20 @@ def test_cli_prints_one_line_not_a_traceback(home: Path) -> None:
     assert done.returncode in (1, 2)
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_the_follower_repoints_every_model_class(home: Path) -> None:
+    """Each PynamoDB model class keeps its own endpoint: a key space added to a table (budgets,
+    the slot directory) must be re-pointed too, or ``serve`` keeps calling the old port."""
+    import dataclasses
+
+    from tagpilot.runtime.follow import StackFollower
+    from tagpilot.store.models import build_models
+
+    stack.ensure_running(home)
+    settings = load_settings(env_for(home))
+    app = build_app(settings)
+    assert isinstance(app.reresolve, StackFollower)
+    models = build_models(app.settings)
+    every = {getattr(models, f.name) for f in dataclasses.fields(models)} - {None}
+    assert every <= set(app.reresolve._models), every - set(app.reresolve._models)

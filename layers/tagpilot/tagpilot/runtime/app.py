@@ -160,7 +160,7 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
         app.reresolve = StackFollower(
             app,
             settings.home,
-            [m for m in (*models.all(), models.budgets, event_model) if m is not None],
+            [m for m in (*models.classes(), event_model) if m is not None],
             lambda endpoint: session.client("secretsmanager", endpoint_url=endpoint, config=cfg),
         )
     return app

@@ -45,6 +45,11 @@ class LocalWorker:
         reconciles still hold because the store was down is released first.
         """
         with self._lock:
+            # Follow a stack that moved before calling it: a program that took the old port may
+            # accept connections and never answer, so waiting for a store error there costs the
+            # store client's whole timeout and retries (tens of seconds) per tick.
+            if self.app.reresolve is not None and self.app.reresolve():
+                logger.warning("reconnected to the local stack at its new ports")
             self.release_pending()
             try:
                 for minute in minutes_between(self._minute, self.app.clock()):

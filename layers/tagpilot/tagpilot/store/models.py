@@ -61,7 +61,13 @@ class Models:
     slots: type[Any] | None = None
 
     def all(self) -> tuple[type[Any], ...]:
+        """One model class per table (what :func:`create_tables` creates)."""
         return (self.objects, self.tags, self.leases)
+
+    def classes(self) -> tuple[type[Any], ...]:
+        """Every model class, the second key spaces included: each holds its own endpoint and
+        connection (what re-pointing the store at another endpoint must cover)."""
+        return tuple(m for m in (*self.all(), self.budgets, self.slots) if m is not None)
 
 
 def _meta(table: str, settings: Settings) -> type:
