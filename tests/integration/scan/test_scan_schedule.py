@@ -77,17 +77,36 @@ def test_the_dispatcher_finds_an_object_in_its_minute_only(app, put_repo, regist
     assert all(keys == [] for keys in found.values())
 
 
+def _slots_with_and_without_tags_check(app) -> tuple[int, int]:
+    """A slot instant of apps/app where the stored tags are not checked, and one where they are
+    (every TAG_CHECK_SLOTS-th slot); the slot only decides that check."""
+    slot = _slot_now(app)
+    every = imagerepository.TAG_CHECK_SLOTS
+    plain = slot - 300 if (slot // 300) % every == 0 else slot
+    checked = slot - ((slot // 300) % every) * 300
+    assert (plain // 300) % every != 0 and (checked // 300) % every == 0
+    return plain, checked
+
+
 def test_an_unchanged_rescan_at_its_slot_writes_nothing(app, put_repo, registry, ddb_calls) -> None:
     _scanned(app, registry, put_repo)
     before = _item(app).status
+    plain, checked = _slots_with_and_without_tags_check(app)
     ddb_calls.clear()
-    out = imagerepository.reconcile(app, "apps", "app", slot=_slot_now(app))
+    out = imagerepository.reconcile(app, "apps", "app", slot=plain)
     assert (out.ready, out.skipped, out.quiet) == ("True", None, True)
     assert [op for op, _ in ddb_calls if op in WRITES] == []
     reads = [(op, kw.get("ConsistentRead", False)) for op, kw in ddb_calls]
     assert reads == [("GetItem", False)]  # half a read unit: the object, eventually consistent
     assert _item(app).status == before
     assert sum("/tags/list" in r.path for r in registry.requests) == 2  # it did scan
+    # Every TAG_CHECK_SLOTS-th slot also checks that the stored tags exist: one Query more.
+    ddb_calls.clear()
+    out = imagerepository.reconcile(app, "apps", "app", slot=checked)
+    assert (out.ready, out.skipped, out.quiet) == ("True", None, True)
+    assert [op for op, _ in ddb_calls if op in WRITES] == []
+    reads = [(op, kw.get("ConsistentRead", False)) for op, kw in ddb_calls]
+    assert reads == [("GetItem", False), ("Query", False)]
 
 
 def test_an_unchanged_rescan_refreshes_its_scan_time_once_an_hour(
