@@ -6,6 +6,15 @@ server-side copy in S3) which ``status.url`` points to. Writes are atomic: a loc
 to a temporary name and renamed; an S3 object appears whole or not at all. Garbage collection
 follows ``fluxcd/pkg artifact/storage/gc.go``: files older than ``ttl`` go, then the oldest until
 at most ``keep`` remain; the current artifact is never deleted.
+
+Flux recomputes a stored artifact's SHA-256 on every reconcile. The local storage does so only
+when the file's ``stat`` (device, inode, size, modification and change times) differs from
+when this process last hashed or wrote it, as Git's index does: any write, rename or
+``touch`` changes the change time, which no user program can set back, so a replaced or
+edited file is still hashed; silent corruption under an unchanged ``stat`` is not detected.
+The S3 storage checks the digest recorded at upload with a ``HeadObject``; its checks are
+requests, so :attr:`S3ArtifactStorage.remote` is true and the reconciler runs them less often
+(:mod:`tagpilot.reconcile.ocistorage`).
 """
 
 from __future__ import annotations
@@ -14,8 +23,11 @@ import contextlib
 import hashlib
 import os
 import shutil
+import stat
 import tempfile
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +61,9 @@ Writer = Callable[[IO[bytes]], Any]
 
 
 class ArtifactStorage(Protocol):
+    #: Whether a check (``verify``, ``gc``) is a network request rather than a local read.
+    remote: bool
+
     def store(self, path: str, write: Writer) -> StoredArtifact: ...
     def verify(self, path: str, digest: str) -> bool: ...
     def set_latest(self, path: str) -> str: ...
@@ -76,8 +91,42 @@ class _Hashing:
         self.out.flush()
 
 
+#: Files this process hashed or wrote: absolute path -> (stat fingerprint, digest).
+_HASHED: OrderedDict[str, tuple[tuple[int, ...], str]] = OrderedDict()
+_HASHED_MAX = 4096
+_HASHED_LOCK = threading.Lock()
+#: A file changed this recently is not remembered (Git's "racily clean" rule): a second write
+#: within the file system's timestamp granularity could leave the same ``stat``.
+_RACY_NS = 2_000_000_000
+
+
+def _fingerprint(st: os.stat_result) -> tuple[int, ...]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _remember(target: Path, digest: str) -> None:
+    try:
+        st = os.stat(target, follow_symlinks=False)
+    except OSError:
+        return
+    if time.time_ns() - st.st_ctime_ns < _RACY_NS:
+        return  # hashed again at the next check
+    with _HASHED_LOCK:
+        _HASHED[str(target)] = (_fingerprint(st), digest)
+        _HASHED.move_to_end(str(target))
+        while len(_HASHED) > _HASHED_MAX:
+            _HASHED.popitem(last=False)
+
+
+def _forget(target: Path) -> None:
+    with _HASHED_LOCK:
+        _HASHED.pop(str(target), None)
+
+
 class LocalArtifactStorage:
     """Artifacts under ``root`` (``$TAGPILOT_HOME/artifacts``), ``file://`` URLs."""
+
+    remote = False
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -103,18 +152,32 @@ class LocalArtifactStorage:
                 os.unlink(tmp)
             raise
         digest = "sha256:" + out.hash.hexdigest()
+        _remember(target.absolute(), digest)
         return StoredArtifact(path, self.url(path), digest, out.size)
 
     def verify(self, path: str, digest: str) -> bool:
-        target = self.root / path
-        if not target.is_file():
+        """Whether the file is there with ``digest`` (hashed again when its ``stat`` changed);
+        a file with another digest is deleted."""
+        target = Path(os.path.join(os.path.abspath(self.root), path))
+        try:
+            st = os.stat(target, follow_symlinks=False)
+        except OSError:
+            _forget(target)
             return False
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        with _HASHED_LOCK:
+            known = _HASHED.get(str(target))
+        if known == (_fingerprint(st), digest):
+            return True
         hasher = hashlib.sha256()
         with open(target, "rb") as f:
             for chunk in iter(lambda: f.read(_CHUNK), b""):
                 hasher.update(chunk)
         if "sha256:" + hasher.hexdigest() == digest:
+            _remember(target, digest)
             return True
+        _forget(target)
         target.unlink(missing_ok=True)
         return False
 
@@ -170,6 +233,8 @@ class S3ArtifactStorage:
     ``client`` is a boto3 S3 client; ``spool_dir`` is where a tarball is written before the
     upload (``/tmp`` in Lambda: its ephemeral storage bounds the artifact size).
     """
+
+    remote = True
 
     def __init__(self, client: Any, bucket: str, spool_dir: str | None = None) -> None:
         self.client = client
