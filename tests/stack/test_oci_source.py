@@ -104,6 +104,7 @@ def test_an_ocirepository_becomes_artifacts_in_the_bucket(
     stack: Any, operator: Any, tmp_path: Path
 ) -> None:
     source = stack.functions["SourceFunction"]
+    since = len(stack.gateway.calls)
     with RegistryServer() as registry:
         _push(registry, "1.0.0", tmp_path)
         events = len(stack.bus_events)
@@ -145,6 +146,47 @@ def test_an_ocirepository_becomes_artifacts_in_the_bucket(
             third["revision"],
         ]
     assert source.invocations and not any(i.error or i.timed_out for i in source.invocations)
+    # Every run started from the object its claim returned (carried in the SourceQueue message):
+    # the function never read it from the objects table.
+    assert _object_reads(stack, since) == []
+
+
+def _object_reads(stack: Any, since: int = 0) -> list[str]:
+    table = stack.table("ObjectsTable")
+    return [
+        c.operation
+        for c in stack.gateway.calls[since:]
+        if c.function == "SourceFunction"
+        and c.operation == "GetItem"
+        and c.resource.endswith(f"table/{table}")
+    ]
+
+
+BIG = """apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata:
+  name: big
+  namespace: oci-big
+  annotations: {{notes: "{notes}"}}
+spec:
+  url: oci://{host}/oci/big
+  insecure: true
+  interval: 1h
+"""
+
+
+def test_an_object_too_big_to_carry_is_read_by_the_source_function(
+    stack: Any, operator: Any, tmp_path: Path
+) -> None:
+    """Over 16 KiB the claim's item is left out of the message: the function reads it."""
+    with RegistryServer() as registry:
+        oras_push(registry, "oci/big", "latest", tarball({"a.yaml": b"a"}), tmp_path)
+        since = len(stack.gateway.calls)
+        apply(operator, BIG.format(host=registry.host, notes="n" * 20_000))
+        stack.drain()
+        obj = operator.objects.require("OCIRepository", "oci-big", "big")
+        assert obj.status["artifact"]["revision"].startswith("latest@sha256:"), obj.status
+    assert _object_reads(stack, since) == ["GetItem"]
 
 
 ECR_MANIFESTS = """\

@@ -55,9 +55,14 @@ def set_condition(
     """Set one condition; ``lastTransitionTime`` changes only when ``status`` flips."""
     conditions = [dict(c) for c in status.get("conditions") or []]
     previous = next((c for c in conditions if c.get("type") == ctype), None)
-    transition = now_rfc3339(now)
-    if previous is not None and previous.get("status") == value:
-        transition = previous.get("lastTransitionTime", transition)
+    if (
+        previous is not None
+        and previous.get("status") == value
+        and previous.get("lastTransitionTime")
+    ):
+        transition = previous["lastTransitionTime"]
+    else:
+        transition = now_rfc3339(now)
     new = {
         "type": ctype,
         "status": value,

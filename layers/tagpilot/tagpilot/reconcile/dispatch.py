@@ -13,11 +13,12 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from tagpilot.reconcile.app import App
 from tagpilot.store.objects import SCHEDULED_KINDS
-from tagpilot.store.queues import WorkItem
+from tagpilot.store.queues import SNAPSHOT_KINDS, WorkItem, snapshot_of
 from tagpilot.store.slots import SLOT_KINDS, TICK_SECONDS, minute_of
 
 #: How long a claimed object is not re-dispatched while its worker runs.
@@ -97,10 +98,14 @@ def dispatch_keys(
     """Claim and queue ``keys`` of one kind; keys another dispatcher claimed are skipped."""
     items = []
     for key in keys:
-        if not app.objects.claim(kind, key, now=now, hold_seconds=CLAIM_SECONDS):
+        claimed = app.objects.claim(kind, key, now=now, hold_seconds=CLAIM_SECONDS)
+        if claimed is None:
             continue
         namespace, name = key.split("/", 1)
-        items.append(work_item(app, kind, namespace, name, reason))
+        item = work_item(app, kind, namespace, name, reason)
+        if kind in SNAPSHOT_KINDS:
+            item = replace(item, snapshot=snapshot_of(claimed, app.clock()))
+        items.append(item)
     if not items:
         return 0
     queue = app.automation_queue if kind == "ImageUpdateAutomation" else app.scan_queue

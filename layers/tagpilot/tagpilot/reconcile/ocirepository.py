@@ -1,8 +1,11 @@
 """Reconcile an OCIRepository as source-controller does (reference §2).
 
-One run: storage check and garbage collection; resolve the reference (digest > semver > tag >
-``latest``) with one ``HEAD``; stop there when the revision, ``ignore`` and ``layerSelector`` are
-those of the stored artifact (and a required signature was verified at this generation).
+One run: storage check and garbage collection (:mod:`.ocistorage`: with S3 only when it can
+find something); resolve the reference (digest > semver > tag > ``latest``) with one ``HEAD``;
+stop there when the revision, ``ignore`` and ``layerSelector`` are those of the stored artifact
+(and a required signature was verified at this generation, :mod:`.ocisignature`). A periodic
+run starts from the object its dispatcher claimed (carried in the message), so an unchanged
+reconcile makes that one request and writes nothing.
 Otherwise verify the signature, pull the manifest, select the layer, unpack it with the ignore
 rules (or copy it) and store the artifact; publish ``NewArtifact`` when its digest changed.
 Failures keep the previous artifact and retry with Flux's backoff; a bad URL stalls.
@@ -11,16 +14,19 @@ Failures keep the previous artifact and retry with Flux's backoff; a bad URL sta
 from __future__ import annotations
 
 import time
-from typing import Any, NoReturn
+from datetime import UTC, datetime
+from typing import Any
 
 from tagpilot.api import conditions
 from tagpilot.api.conditions import now_rfc3339
-from tagpilot.api.ocirepository import OCIRepositorySpec, OCIVerifySpec
+from tagpilot.api.ocirepository import OCIRepositorySpec
 from tagpilot.api.resource import Resource
 from tagpilot.oci.tarball import DEFAULT_MAX_SIZE
 from tagpilot.reconcile import ocisource as src
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome, backoff, handled_request
+from tagpilot.reconcile.ocisignature import VerifyFailedError, verify_source
+from tagpilot.reconcile.ocistorage import delete_artifacts, storage_of, storage_step_due
 from tagpilot.reconcile.registryauth import build_registry_auth
 from tagpilot.reconcile.sourcestatus import (
     ARTIFACT_IN_STORAGE,
@@ -33,29 +39,13 @@ from tagpilot.registry.client import RegistryClient
 from tagpilot.registry.errors import AuthConfigError, ImageURLInvalidError
 from tagpilot.registry.names import ImageName
 from tagpilot.registry.oci_url import parse_oci_url
-from tagpilot.store.artifacts import (
-    ArtifactStorage,
-    LocalArtifactStorage,
-    StoredArtifact,
-    artifact_dir,
-)
-from tagpilot.store.errors import StoreError
-from tagpilot.verify.cosign import OIDCIdentity, verify_image
-from tagpilot.verify.trustroot import TRUSTED_ROOT_KEY, TrustRootError, read_trusted_root_file
+from tagpilot.store.artifacts import StoredArtifact, artifact_dir
 
 KIND = "OCIRepository"
 URL_INVALID = "URLInvalid"
 AUTHENTICATION_FAILED = "AuthenticationFailed"
-VERIFICATION_ERROR = "VerificationError"
 NEW_ARTIFACT = "NewArtifact"
-
-
-def storage_of(app: App) -> ArtifactStorage:
-    """The injected artifact storage, or ``$TAGPILOT_HOME/artifacts`` locally."""
-    storage = app.artifacts
-    if storage is None:
-        storage = LocalArtifactStorage(app.settings.home / "artifacts")
-    return storage
+__all__ = ["KIND", "NEW_ARTIFACT", "delete_artifacts", "oci_client", "reconcile"]
 
 
 def oci_client(app: App) -> RegistryClient:
@@ -68,15 +58,15 @@ def oci_client(app: App) -> RegistryClient:
     return registry
 
 
-def delete_artifacts(app: App, namespace: str, name: str) -> int:
-    """Flux's garbage collection for a deleted object: its whole artifact directory."""
-    return storage_of(app).delete_dir(artifact_dir(KIND, namespace, name))
+def reconcile(app: App, namespace: str, name: str, *, resource: Resource | None = None) -> Outcome:
+    """Reconcile one OCIRepository and persist its status; never raises for source problems.
 
-
-def reconcile(app: App, namespace: str, name: str) -> Outcome:
-    """Reconcile one OCIRepository and persist its status; never raises for source problems."""
+    ``resource`` is the object as its dispatcher's claim returned it (a fresh snapshot, see
+    :func:`tagpilot.store.queues.snapshot_resource`); without it the object is read.
+    """
     out = Outcome(KIND, namespace, name)
-    resource = app.objects.get(KIND, namespace, name)
+    if resource is None:
+        resource = app.objects.get(KIND, namespace, name)
     if resource is None:
         out.skipped = "not found"
         return out
@@ -124,14 +114,20 @@ class _Run:
             return self._fail(exc.condition, exc.reason, exc.message)
         except _Stall as exc:
             return self._stall(str(exc))
-        except _VerifyFailed as exc:
+        except VerifyFailedError as exc:
             return self._finish(failed=True, message=str(exc))
         return self._finish(failed=False)
 
     def _storage_step(self) -> None:
-        directory = artifact_dir(KIND, self.resource.namespace, self.resource.name)
         artifact = self.status.get("artifact")
-        self._collect(directory, (artifact or {}).get("path", ""))
+        if storage_step_due(self.storage, self.resource, self.spec.interval, self.now):
+            directory = artifact_dir(KIND, self.resource.namespace, self.resource.name)
+            self._collect(directory, (artifact or {}).get("path", ""))
+        elif self.storage.remote:
+            self.out.metrics["storage_step_skipped"] = 1
+            return
+        else:
+            self.out.metrics["gc_skipped"] = 1  # nothing to collect; the check is a stat
         disappeared = False
         if artifact and not self.storage.verify(artifact["path"], artifact["digest"]):
             self.status.pop("artifact", None)
@@ -148,7 +144,7 @@ class _Run:
     def _collect(self, directory: str, current: str) -> None:
         """Flux's GC (errors ignored); also run after a new artifact, to keep two at most."""
         try:
-            self.out.metrics["gc_deleted"] = len(self.storage.gc(directory, current))
+            self.out.metrics["gc_deleted"] = len(self.storage.gc(directory, current, self.now))
         except Exception:  # noqa: BLE001 - Flux ignores garbage-collection errors
             self.out.metrics["gc_errors"] = 1
 
@@ -183,85 +179,13 @@ class _Run:
             self.progressing(f"building artifact: {message}")
             if artifact:
                 self.mark(ARTIFACT_OUTDATED, "True", "NewRevision", message)
-        self._verify(image, auth, resolved)
+        verify_source(self.app, self.registry, resource, spec, self.status, (image, auth, resolved))
         if self._up_to_date(revision):
             conditions.delete(self.status, src.FETCH_FAILED)
             self._stored(revision)
             self.out.metrics["unchanged"] = 1
             return
         self._build(image, auth, resolved)
-
-    def _verify(self, image: ImageName, auth: RegistryAuth, resolved: src.Resolved) -> None:
-        verify = self.spec.verify
-        if not verify:
-            conditions.delete(self.status, SOURCE_VERIFIED)
-            return
-        current = conditions.get(self.status, SOURCE_VERIFIED)
-        artifact = self.status.get("artifact") or {}
-        if (
-            artifact.get("revision") == resolved.revision
-            and current is not None
-            and current.get("observedGeneration") == self.gen
-            and current.get("status") == "True"
-        ):
-            return
-        secret_name = verify.secret_ref
-        label = verify.provider if secret_name else f"{verify.provider} keyless"
-        keys: dict[str, str] | None = None
-        trusted_root: bytes | None = None
-        try:
-            if secret_name:
-                keys = dict(
-                    self.app.secrets.get(self.resource.namespace, secret_name, use="registry").data
-                )
-            else:
-                trusted_root = self._trusted_root(verify)
-        except (StoreError, TrustRootError) as exc:
-            self._verification_failed(label, str(exc))
-        identities = [
-            OIDCIdentity(issuer, subject) for issuer, subject in verify.match_oidc_identity
-        ]
-        result = verify_image(
-            self.registry,
-            image,
-            resolved.digest,
-            auth=auth,
-            timeout=self.spec.timeout,
-            keys=keys,
-            identities=identities,
-            trusted_root=trusted_root,
-        )
-        if not result.verified:
-            self._verification_failed(label, result.message)
-        self.mark(
-            SOURCE_VERIFIED,
-            "True",
-            conditions.SUCCEEDED,
-            f"verified signature of revision {resolved.revision}",
-        )
-
-    def _trusted_root(self, verify: OCIVerifySpec) -> bytes | None:
-        """``trustedRootSecretRef``'s ``trusted_root.json``, else the setting's file, else None."""
-        name = verify.trusted_root_secret_ref
-        if not name:
-            return read_trusted_root_file(getattr(self.app.settings, "sigstore_trusted_root", ""))
-        where = f"{self.resource.namespace}/{name}"
-        try:
-            data = self.app.secrets.get(self.resource.namespace, name, use="registry").data
-        except StoreError as exc:
-            message = f"failed to read trusted root from secret '{where}': {exc}"
-            raise TrustRootError(message) from None
-        if TRUSTED_ROOT_KEY not in data:
-            raise TrustRootError(
-                f"failed to read trusted root from secret '{where}': "
-                f"'{TRUSTED_ROOT_KEY}' not found in secret '{where}'"
-            )
-        return str(data[TRUSTED_ROOT_KEY]).encode()
-
-    def _verification_failed(self, label: str, error: str) -> NoReturn:
-        message = f"failed to verify the signature using provider '{label}': {error}"
-        self.mark(SOURCE_VERIFIED, "False", VERIFICATION_ERROR, message)
-        raise _VerifyFailed(message)
 
     def _up_to_date(self, revision: str) -> bool:
         artifact = self.status.get("artifact")
@@ -289,7 +213,7 @@ class _Run:
             "url": stored.url,
             "revision": resolved.revision,
             "digest": stored.digest,
-            "lastUpdateTime": now_rfc3339(),
+            "lastUpdateTime": now_rfc3339(datetime.fromtimestamp(self.now, UTC)),
             "size": stored.size,
         }
         if manifest.annotations is not None:
@@ -391,10 +315,6 @@ class _Run:
 
 
 class _Stall(Exception):  # noqa: N818 - control flow inside one run
-    pass
-
-
-class _VerifyFailed(Exception):  # noqa: N818 - control flow inside one run
     pass
 
 

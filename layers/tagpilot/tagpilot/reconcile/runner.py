@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib
 from collections import deque
+from typing import Any
 
 from tagpilot.reconcile.app import App
 from tagpilot.reconcile.common import Outcome
 from tagpilot.reconcile.isolation import contain
-from tagpilot.store.queues import WorkItem
+from tagpilot.store.queues import WorkItem, snapshot_resource
 from tagpilot.store.slots import SLOT_KINDS
 
 #: Imported on first use (importlib): the scan worker never loads dulwich or the setters.
@@ -38,9 +39,15 @@ def reconcile_one(app: App, item: WorkItem) -> Outcome:
         return out
     reconcile = importlib.import_module(module).reconcile
     # A periodic slot's run (slot-scheduled kinds only) may skip its status write.
-    slot = {"slot": item.slot} if item.slot is not None and item.kind in SLOT_KINDS else {}
+    extra: dict[str, Any] = (
+        {"slot": item.slot} if item.slot is not None and item.kind in SLOT_KINDS else {}
+    )
+    # The object as the dispatcher claimed it, when the message carries a fresh one.
+    claimed = snapshot_resource(item, app.clock())
+    if claimed is not None:
+        extra["resource"] = claimed
     try:
-        result: Outcome = reconcile(app, item.namespace, item.name, **slot)
+        result: Outcome = reconcile(app, item.namespace, item.name, **extra)
     except Exception as exc:  # noqa: BLE001 - one object's failure must not stop the worker
         return contain(app, item.kind, item.namespace, item.name, exc)
     return result

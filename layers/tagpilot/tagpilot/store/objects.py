@@ -342,25 +342,27 @@ class ObjectStore:
 
     # -- writes by reconcilers ---------------------------------------------------------
     @_wrap("claim object")
-    def claim(self, kind: str, key: str, *, now: float, hold_seconds: float) -> bool:
+    def claim(self, kind: str, key: str, *, now: float, hold_seconds: float) -> Resource | None:
         """Schedule the next run if the object is still due, so one dispatcher sends it once.
 
         ``next_due_at`` moves to ``now`` plus the object's interval (``hold_seconds`` for objects
         without one). That is the one index-key write of a regular cycle: a worker whose run
         ends on schedule keeps it (see :meth:`write_status`), so an unchanged rescan rewrites
-        no index key.
+        no index key. Returns the claimed object as the update left it (the write returns the
+        whole item, so this costs no read), or ``None`` when it was not due any more.
         """
         m = self._model
+        item = m(kind, key)
         try:
-            m(kind, key).update(
+            item.update(
                 actions=[m.next_due_at.set((m.interval_s | hold_seconds) + now)],
                 condition=(m.next_due_at <= now) & m.due_shard.exists(),
             )
         except UpdateError as exc:
             if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
-                return False
+                return None
             raise
-        return True
+        return _to_resource(item)
 
     @_wrap("write status")
     def write_status(
@@ -388,17 +390,32 @@ class ObjectStore:
         when nothing differs). Returns whether a write was made.
         """
         m = self._model
+        slot = (
+            self._slot(resource, self._derive(resource))
+            if periodic and resource.kind in SLOT_KINDS
+            else {}
+        )
+        stored = resource.next_due_at
+        on_schedule = (
+            next_due_at is not None
+            and stored is not None
+            and 0 < stored <= next_due_at
+            and next_due_at - stored <= SCHEDULE_TOLERANCE
+        )
+        if (
+            skip_unchanged
+            and slot.get("slot_shard") is None
+            and on_schedule
+            and status == resource.status
+            and all(getattr(resource, attr, None) == v for attr, v in (extra or {}).items())
+        ):
+            return False
         base = [m.status.set(status)]
         for attr, value in (extra or {}).items():
             base.append(
                 getattr(m, attr).set(value) if value is not None else getattr(m, attr).remove()
             )
         item = m(resource.kind, resource.key)
-        slot = (
-            self._slot(resource, self._derive(resource))
-            if periodic and resource.kind in SLOT_KINDS
-            else {}
-        )
         if slot.get("slot_shard") is not None:
             if resource.next_due_at is not None:
                 try:
@@ -418,20 +435,6 @@ class ObjectStore:
                         raise
             self._write_base(item, resource, base)
             return True
-        stored = resource.next_due_at
-        on_schedule = (
-            next_due_at is not None
-            and stored is not None
-            and 0 < stored <= next_due_at
-            and next_due_at - stored <= SCHEDULE_TOLERANCE
-        )
-        if (
-            skip_unchanged
-            and on_schedule
-            and status == resource.status
-            and all(getattr(resource, attr, None) == v for attr, v in (extra or {}).items())
-        ):
-            return False
         if not resource.suspended and resource.kind in SCHEDULED_KINDS and not on_schedule:
             when = next_due_at if next_due_at is not None else NEVER
             try:

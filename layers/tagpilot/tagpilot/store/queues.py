@@ -1,7 +1,9 @@
 """Work queues: SQS in AWS, an in-process queue for ``tagpilot serve`` and the CLI.
 
 A message asks for one object to be reconciled: ``{"kind", "namespace", "name", "reason"}``, plus
-``"slot"`` (epoch seconds) when the dispatcher sends it for its periodic slot.
+``"slot"`` (epoch seconds) when the dispatcher sends it for its periodic slot, and ``"snapshot"``
+when the dispatcher's claim returned the object (see :data:`SNAPSHOT_KINDS`): the worker then
+starts from it instead of reading the object again.
 Automation messages go to a FIFO queue with the Git repository and branch as message group, so
 runs for one branch never overlap.
 """
@@ -13,16 +15,30 @@ import threading
 import uuid
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from tagpilot.api.resource import Resource
 from tagpilot.errors import TagpilotError
 
 
 class QueueError(TagpilotError):
     """A message could not be sent."""
+
+
+#: Kinds whose claimed object travels in the message, so an unchanged periodic reconcile makes
+#: one request (OCIRepository: the manifest ``HEAD``, issue 11) and no store read.
+SNAPSHOT_KINDS = ("OCIRepository",)
+#: The largest snapshot carried (JSON bytes); a bigger object is read by the worker. Ten of
+#: these and their envelopes stay far below SQS's 256 KiB batch limit.
+SNAPSHOT_MAX_BYTES = 16 * 1024
+#: How old a snapshot may be when its worker starts (a redelivered or long-queued message
+#: reads the object again: a spec change or suspend since the claim must not be missed).
+SNAPSHOT_MAX_AGE = 60.0
+#: How far the worker's clock may be behind the dispatcher's (two Lambda functions' clocks).
+SNAPSHOT_CLOCK_SKEW = 5.0
 
 
 @dataclass(frozen=True)
@@ -34,13 +50,16 @@ class WorkItem:
     group: str | None = None  # FIFO message group (automation queue only)
     dedup: str | None = None  # FIFO deduplication id
     slot: int | None = None  # the periodic slot (epoch seconds) this run is for
+    #: The object as the dispatcher's claim left it (:func:`snapshot_of`); not compared.
+    snapshot: dict[str, Any] | None = field(default=None, compare=False)
 
     def body(self) -> str:
         data = asdict(self)
         data.pop("group")
         data.pop("dedup")
-        if self.slot is None:
-            data.pop("slot")
+        for optional in ("slot", "snapshot"):
+            if data[optional] is None:
+                data.pop(optional)
         return json.dumps(data, sort_keys=True)
 
     @classmethod
@@ -54,7 +73,53 @@ class WorkItem:
             name=str(data["name"]),
             reason=str(data.get("reason", "")),
             slot=int(data["slot"]) if isinstance(data.get("slot"), int) else None,
+            snapshot=data["snapshot"] if isinstance(data.get("snapshot"), dict) else None,
         )
+
+
+def snapshot_of(resource: Resource, claimed_at: float) -> dict[str, Any] | None:
+    """The claimed ``resource`` as a message field, or ``None`` when it is too big to carry."""
+    data = {
+        "claimed_at": claimed_at,
+        "api_version": resource.api_version,
+        "labels": resource.labels,
+        "annotations": resource.annotations,
+        "spec": resource.spec,
+        "status": resource.status,
+        "generation": resource.generation,
+        "failures": resource.failures,
+        "next_due_at": resource.next_due_at,
+    }
+    size = len(json.dumps(data, separators=(",", ":")))
+    return data if size <= SNAPSHOT_MAX_BYTES else None
+
+
+def snapshot_resource(item: WorkItem, now: float) -> Resource | None:
+    """The object the message carries, if it has one taken at most :data:`SNAPSHOT_MAX_AGE`
+    seconds before ``now``; ``None`` means the worker reads the object itself."""
+    snap = item.snapshot
+    if not snap or item.kind not in SNAPSHOT_KINDS:
+        return None
+    try:
+        claimed_at = float(snap["claimed_at"])
+        if not -SNAPSHOT_CLOCK_SKEW <= now - claimed_at <= SNAPSHOT_MAX_AGE:
+            return None
+        due = snap.get("next_due_at")
+        return Resource(
+            api_version=str(snap["api_version"]),
+            kind=item.kind,
+            name=item.name,
+            namespace=item.namespace,
+            spec=dict(snap["spec"]),
+            labels=dict(snap.get("labels") or {}),
+            annotations=dict(snap.get("annotations") or {}),
+            status=dict(snap.get("status") or {}),
+            generation=int(snap["generation"]),
+            failures=int(snap.get("failures") or 0),
+            next_due_at=None if due is None else float(due),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None  # a malformed snapshot is ignored: the worker reads the object
 
 
 class Queue(Protocol):
