@@ -7,11 +7,13 @@ Measures, against Debian's ``docker-registry`` and DynamoDB Local:
   ignore rules, repack, store, status), alternating with the baseline so both see the same load;
   wall and CPU seconds (the machine is shared: CPU is the load-independent comparison), and the
   peak memory of a fresh process (``tracemalloc``, ``ru_maxrss``) against the artifact's size;
-- an unchanged cycle as deployed: the dispatcher claims the due object (not timed), then the
-  worker's reconcile: object read (DynamoDB GetItem), storage check (GC listing and the stored
-  file's digest, as Flux), one HEAD, and no status write. Compared with one plain ``requests``
-  HEAD (the issue's target) and with what source-controller itself does on an unchanged reconcile
-  outside memory (the HEAD plus the sha256 of the stored artifact); its parts are timed alone.
+- an unchanged cycle as deployed: the dispatcher claims the due object (not timed: the
+  scheduler's write, whose returned item travels in the message), then the worker takes the
+  message: snapshot, storage step (GC listing and a ``stat`` of the stored file, hashed only
+  when it changed), one HEAD, and no status write. Compared with one plain ``requests`` HEAD
+  (the issue's target) and with what source-controller itself does on an unchanged reconcile
+  outside memory (the HEAD plus the sha256 of the stored artifact); its parts are timed alone,
+  with the object read (GetItem) that the carried snapshot saves.
 Writes a Markdown table and ``bench/results/oci.json``.
 
 Targets (issue 11): first reconcile at most 1.5x the baseline; unchanged at most 1.2x a HEAD;
@@ -40,11 +42,22 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.support import cosign  # noqa: E402
+from tests.support.latency import LatencyRelay  # noqa: E402
 from tests.support.registry import RegistryServer  # noqa: E402
 
 FILES = 2_000
 FILE_BYTES = 10_000  # 2,000 x 10 kB = 20 MB, incompressible (seeded random bytes)
 ROUNDS = 5
+#: Pause before each timed unchanged part. Deployed, a worker starts tens of milliseconds
+#: after its claim (the message goes through SQS); here DynamoDB Local, the registry and the
+#: bench share two cores, and a request made right after a DynamoDB write was measured 0.9 ms
+#: slower (the Java process still busy), which no deployed worker sees.
+SETTLE = 0.02
+#: One-way delay of the emulated WAN hop (10 ms round trip: a registry in the same region).
+WAN_DELAY = 0.005
+WAN_ROUNDS = 40
+#: Unchanged cycles: each takes milliseconds, and the medians of a shared machine need many.
+UNCHANGED_ROUNDS = 100
 REPO = "bench/manifests"
 
 
@@ -99,6 +112,10 @@ def push(registry: RegistryServer, tree: Path, key: cosign.KeyPair) -> tuple[str
     return pushed.digest, layer["digest"], int(layer["size"])
 
 
+def settle() -> None:
+    time.sleep(SETTLE)
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and its waited-for children (``tar``): load-independent."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -126,13 +143,19 @@ def baseline(registry: RegistryServer, layer_digest: str, work: Path) -> tuple[f
     return time.perf_counter() - started, cpu_seconds() - cpu
 
 
-def apply(app: Any, registry: RegistryServer, name: str) -> None:
+def apply(
+    app: Any,
+    registry: RegistryServer,
+    name: str,
+    ref: dict[str, str] | None = None,
+    host: str | None = None,
+) -> None:
     from tagpilot.api.resource import Resource
 
     app.secrets.put("bench", "cosign", "Opaque", {"cosign.pub": KEY.public_pem}, uses=("registry",))
     spec = {
-        "url": f"oci://{registry.host}/{REPO}",
-        "ref": {"semver": ">=1.0.0"},
+        "url": f"oci://{host or registry.host}/{REPO}",
+        "ref": ref or {"semver": ">=1.0.0"},
         "interval": "10m",
         "insecure": True,
         "verify": {"provider": "cosign", "secretRef": {"name": "cosign"}},
@@ -170,11 +193,12 @@ KEY = cosign.generate("ecdsa")
 def main() -> int:
     from tagpilot.api.ocirepository import OCIRepositorySpec
     from tagpilot.local.dynamodb import free_port, start_dynamodb_local
-    from tagpilot.reconcile import ocirepository
+    from tagpilot.reconcile import ocirepository, runner
     from tagpilot.reconcile.ocisource import resolve
     from tagpilot.registry.auth import RegistryAuth
     from tagpilot.registry.oci_url import parse_oci_url
     from tagpilot.store.artifacts import artifact_dir
+    from tagpilot.store.queues import WorkItem, snapshot_of
 
     home = Path(tempfile.mkdtemp(prefix="bench-oci-"))
     port = free_port()
@@ -199,54 +223,100 @@ def main() -> int:
                 first_cpu.append(cpu_seconds() - cpu)
                 assert out.ready == "True", out.message
             # An unchanged cycle as it runs deployed: the dispatcher claims the due object (one
-            # UpdateItem, not timed: the scheduler's cost, Flux's in-memory work queue), then
-            # the worker reconciles it. A clock one interval further each cycle makes it due.
+            # UpdateItem, not timed: the scheduler's cost, Flux's in-memory work queue, whose
+            # returned item travels in the message), then the worker reconciles it. A clock one
+            # interval further each cycle makes it due. A tag ref makes one request (HEAD); a
+            # semver ref lists the tags first (as Flux), so it is compared with a list + HEAD.
+            apply(app, registry, "tag", {"tag": "1.0.0"})
+            assert ocirepository.reconcile(app, "bench", "tag").ready == "True"
+            # The next periodic run comes an interval later; the stored files' change time must
+            # be older than the "racily clean" window (2 s) before their stat is trusted.
+            time.sleep(2.5)
             clock = [time.time()]
             app.clock = lambda: clock[0]
-            unchanged, reads, checks = [], [], []
-            directory = artifact_dir("OCIRepository", "bench", "first-0")
-            for _ in range(ROUNDS * 4):
-                clock[0] += 600
-                assert app.objects.claim(
-                    "OCIRepository", "bench/first-0", now=clock[0], hold_seconds=600
+
+            inside: dict[str, list[float]] = {"tag": [], "first-0": [], "wan": []}
+
+            def cycle(name: str) -> float:
+                claimed = app.objects.claim(
+                    "OCIRepository", f"bench/{name}", now=clock[0], hold_seconds=600
                 )
+                assert claimed is not None
+                snapshot = snapshot_of(claimed, clock[0])
+                body = WorkItem("OCIRepository", "bench", name, "due", snapshot=snapshot).body()
+                settle()
                 started = time.perf_counter()
-                out = ocirepository.reconcile(app, "bench", "first-0")
-                unchanged.append(time.perf_counter() - started)
+                (out,) = runner.run(app, WorkItem.from_body(body))
+                took = time.perf_counter() - started
                 assert out.metrics.get("unchanged") == 1, out.message
                 assert out.metrics.get("status_unchanged") == 1, out.metrics
-                # its two other parts alone: the object read, the storage check (+ GC)
-                started = time.perf_counter()
-                obj = app.objects.get("OCIRepository", "bench", "first-0")
-                reads.append(time.perf_counter() - started)
-                artifact = obj.status["artifact"]
-                started = time.perf_counter()
-                app.artifacts.gc(directory, artifact["path"])
-                assert app.artifacts.verify(artifact["path"], artifact["digest"])
-                checks.append(time.perf_counter() - started)
+                inside[name].append(out.metrics["resolve_seconds"])
+                return took
+
             session = requests.Session()
             head_url = f"{registry.url}/v2/{REPO}/manifests/1.0.0"
+            list_url = f"{registry.url}/v2/{REPO}/tags/list"
             accept = {"Accept": "application/vnd.oci.image.manifest.v1+json"}
-            heads, flux_work = [], []
+            obj = app.objects.get("OCIRepository", "bench", "first-0")
+            artifact = obj.status["artifact"]
             stored = app.settings.home / "artifacts" / artifact["path"]
-            for _ in range(ROUNDS * 4):
+            directory = artifact_dir("OCIRepository", "bench", "first-0")
+            unchanged, unchanged_semver, reads, checks = [], [], [], []
+            heads, lists, flux_work = [], [], []
+            for _ in range(UNCHANGED_ROUNDS):
+                clock[0] += 600
+                # Each timed part starts SETTLE seconds after the last DynamoDB call (see there).
+                unchanged.append(cycle("tag"))
+                started = time.perf_counter()
+                app.objects.get("OCIRepository", "bench", "first-0")
+                reads.append(time.perf_counter() - started)
+                settle()
                 started = time.perf_counter()
                 session.head(head_url, headers=accept, timeout=10).close()
                 heads.append(time.perf_counter() - started)
+                unchanged_semver.append(cycle("first-0"))
+                settle()
+                started = time.perf_counter()
+                session.get(list_url, timeout=10).close()
+                session.head(head_url, headers=accept, timeout=10).close()
+                lists.append(time.perf_counter() - started)
                 # What source-controller does on an unchanged reconcile besides in-memory work:
                 # the HEAD, and the digest check of the stored artifact file.
+                settle()
                 started = time.perf_counter()
                 session.head(head_url, headers=accept, timeout=10).close()
                 with open(stored, "rb") as f:
                     hashlib.file_digest(f, "sha256")
                 flux_work.append(time.perf_counter() - started)
+                # the unchanged run's storage step alone (GC listing, stat)
+                started = time.perf_counter()
+                app.artifacts.gc(directory, artifact["path"], clock[0])
+                assert app.artifacts.verify(artifact["path"], artifact["digest"])
+                checks.append(time.perf_counter() - started)
+            # The same unchanged cycle with the registry a WAN hop away (WAN_DELAY each way).
+            wan_heads, wan_runs = [], []
+            host, port = registry.host.rsplit(":", 1)
+            with LatencyRelay((host, int(port)), WAN_DELAY) as relay:
+                apply(app, registry, "wan", {"tag": "1.0.0"}, host=relay.host)
+                out = ocirepository.reconcile(app, "bench", "wan")
+                assert out.ready == "True", out.message
+                time.sleep(2.5)
+                wan_url = f"http://{relay.host}/v2/{REPO}/manifests/1.0.0"
+                for _ in range(WAN_ROUNDS):
+                    clock[0] += 600
+                    wan_runs.append(cycle("wan"))
+                    settle()
+                    started = time.perf_counter()
+                    session.head(wan_url, headers=accept, timeout=10).close()
+                    wan_heads.append(time.perf_counter() - started)
             spec = OCIRepositorySpec.from_dict(
                 {"url": f"oci://{registry.host}/{REPO}", "ref": {"tag": "1.0.0"}, "interval": "1m"}
             )
             image = parse_oci_url(spec.url)
             auth = RegistryAuth.anonymous(insecure=True)
             resolves = []
-            for _ in range(ROUNDS * 4):
+            for _ in range(UNCHANGED_ROUNDS):
+                settle()
                 started = time.perf_counter()
                 resolve(app.registry, image, spec, auth, spec.url)
                 resolves.append(time.perf_counter() - started)
@@ -280,10 +350,20 @@ def main() -> int:
             "peak_rss_growth_to_artifact": growth / layer_size,
         },
         "plain_head": {"median_s": head_s, "best_s": min(heads)},
+        "plain_list_and_head": {
+            "median_s": statistics.median(lists),
+            "best_s": min(lists),
+        },
         "unchanged_reconcile": {
             "median_s": statistics.median(unchanged),
             "best_s": min(unchanged),
             "ratio_to_head": statistics.median(unchanged) / head_s,
+        },
+        "unchanged_reconcile_semver": {
+            "median_s": statistics.median(unchanged_semver),
+            "best_s": min(unchanged_semver),
+            "ratio_to_list_and_head": statistics.median(unchanged_semver)
+            / statistics.median(lists),
         },
         "flux_unchanged_work": {
             "median_s": statistics.median(flux_work),
@@ -301,6 +381,17 @@ def main() -> int:
             "median_s": statistics.median(resolves),
             "best_s": min(resolves),
             "ratio_to_head": statistics.median(resolves) / head_s,
+        },
+        "wan_plain_head": {"median_s": statistics.median(wan_heads), "best_s": min(wan_heads)},
+        "wan_unchanged_reconcile": {
+            "median_s": statistics.median(wan_runs),
+            "best_s": min(wan_runs),
+            "ratio_to_head": statistics.median(wan_runs) / statistics.median(wan_heads),
+        },
+        "unchanged_resolve_inside_run": {
+            "median_s": statistics.median(inside["tag"]),
+            "best_s": min(inside["tag"]),
+            "ratio_to_head": statistics.median(inside["tag"]) / head_s,
         },
         "manifest_digest": digest,
     }
@@ -325,10 +416,31 @@ def main() -> int:
             "flux_unchanged_work",
             "ratio_to_head",
         ),
-        ("unchanged reconcile, whole (worker)", "unchanged_reconcile", "ratio_to_head"),
-        ("unchanged: registry part (one HEAD)", "unchanged_registry_part", "ratio_to_head"),
-        ("unchanged: object read (GetItem)", "unchanged_object_read", None),
-        ("unchanged: storage check (GC + digest)", "unchanged_storage_check", None),
+        (
+            "unchanged reconcile, tag ref (worker: message to outcome)",
+            "unchanged_reconcile",
+            "ratio_to_head",
+        ),
+        ("plain tags list + HEAD (requests)", "plain_list_and_head", None),
+        (
+            "unchanged reconcile, semver ref (lists the tags, as Flux)",
+            "unchanged_reconcile_semver",
+            "ratio_to_list_and_head",
+        ),
+        ("WAN hop (10 ms RTT): plain HEAD (requests)", "wan_plain_head", None),
+        (
+            "WAN hop (10 ms RTT): unchanged reconcile, tag ref",
+            "wan_unchanged_reconcile",
+            "ratio_to_head",
+        ),
+        ("registry client's HEAD alone (resolve)", "unchanged_registry_part", "ratio_to_head"),
+        (
+            "the same HEAD inside the unchanged run",
+            "unchanged_resolve_inside_run",
+            "ratio_to_head",
+        ),
+        ("storage step alone when it runs (GC listing + stat)", "unchanged_storage_check", None),
+        ("object read the carried snapshot saves (GetItem)", "unchanged_object_read", None),
     ]
     for label, key, ratio in rows:
         r = results[key]

@@ -16,6 +16,8 @@ interval). The README lists this among the deliberate differences.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from tagpilot.api import conditions
 from tagpilot.api.resource import Resource
 from tagpilot.golang.time import parse_rfc3339
@@ -65,16 +67,28 @@ def storage_step_due(
         return True
     # A run started at most a dispatcher tick late after the previous one (interval apart).
     window = interval + TICK_SECONDS
-    updated = parse_rfc3339(str(artifact.get("lastUpdateTime", "")))
-    if updated is None or now - updated.timestamp() <= RETENTION_TTL + 2 * window:
+    updated = _epoch(str(artifact.get("lastUpdateTime", "")))
+    if updated is None or now - updated <= RETENTION_TTL + 2 * window:
         return True  # the previous artifact may just have expired: collect it
     return _hour_mark_since(f"{resource.namespace}/{resource.name}", now, window)
+
+
+@lru_cache(maxsize=4096)
+def _epoch(text: str) -> float | None:
+    """An RFC 3339 time as epoch seconds (cached: an object's lastUpdateTime rarely changes)."""
+    moment = parse_rfc3339(text)
+    return None if moment is None else moment.timestamp()
+
+
+@lru_cache(maxsize=4096)
+def _hour_offset(key: str) -> int:
+    return slot_offset(KIND, key, STORAGE_CHECK_PERIOD)
 
 
 def _hour_mark_since(key: str, now: float, window: float) -> bool:
     """Whether the object's hourly mark (an offset spread by its key) fell in ``(now - window,
     now]``: consecutive runs at most ``window`` apart hit every mark at least once."""
-    offset = slot_offset(KIND, key, STORAGE_CHECK_PERIOD)
     if window >= STORAGE_CHECK_PERIOD:
         return True
+    offset = _hour_offset(key)
     return (now - offset) // STORAGE_CHECK_PERIOD != (now - window - offset) // STORAGE_CHECK_PERIOD
