@@ -281,10 +281,17 @@ class _Pusher:
         return session
 
     def request(
-        self, method: str, url: str, data: bytes | None = None, content_type: str = ""
+        self,
+        method: str,
+        url: str,
+        data: bytes | None = None,
+        content_type: str = "",
+        accept: str = "",
     ) -> requests.Response:
         url = urljoin(self.base_url + "/", url)
         headers = {"Content-Type": content_type} if content_type else {}
+        if accept:
+            headers["Accept"] = accept
         for _ in range(2):
             if self._authorization:
                 headers["Authorization"] = self._authorization

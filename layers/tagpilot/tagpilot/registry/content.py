@@ -226,3 +226,43 @@ def put_manifest(
     )
     check_status(response, RepositoryNotFoundError)
     return digest_of(raw)
+
+
+#: The OCI 1.1 image index media type, which the referrers API and the tag schema serve.
+INDEX_MEDIA_TYPE = "application/vnd.oci.image.index.v1+json"
+
+
+def referrers(
+    client: RegistryClient, name: ImageName, digest: str, auth: RegistryAuth, timeout: float
+) -> list[dict[str, Any]]:
+    """The descriptors of the manifests whose ``subject`` is ``digest`` (OCI distribution 1.1).
+
+    The referrers API (``GET /v2/<name>/referrers/<digest>``) first; a registry without it
+    answers 404, and then the referrers tag schema is read: the index tagged
+    ``sha256-<hex>`` that clients such as cosign and oras maintain there. No index: none.
+    """
+    call = client.call(name, auth, timeout)
+    url = _url(call, name, "referrers", digest)
+    response = call.request("GET", url, INDEX_MEDIA_TYPE)
+    if response.status_code == 404:
+        response.close()
+        try:
+            index = get_manifest(client, name, digest.replace(":", "-", 1), auth, timeout)
+        except ManifestNotFoundError:
+            return []
+        return _descriptors(index.body, f"tag {digest.replace(':', '-', 1)}")
+    check_status(response, ManifestNotFoundError)
+    if len(response.content) > MAX_MANIFEST_BYTES:
+        raise MalformedResponseError(f"GET {url}: index larger than {MAX_MANIFEST_BYTES} bytes")
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        raise MalformedResponseError(f"GET {url}: referrers index is not valid JSON") from None
+    return _descriptors(body, f"GET {url}")
+
+
+def _descriptors(body: Any, where: str) -> list[dict[str, Any]]:
+    manifests = body.get("manifests") if isinstance(body, dict) else None
+    if not isinstance(manifests, list):
+        raise MalformedResponseError(f"{where}: not an image index")
+    return [d for d in manifests if isinstance(d, dict) and is_digest(str(d.get("digest")))]

@@ -10,6 +10,10 @@ signature suffices. Unlike Flux (which sets no claim verifier) the payload must 
 artifact's digest in ``critical.image.docker-manifest-digest``, as the cosign CLI requires: a
 signature moved to another ``.sig`` tag does not verify.
 
+cosign v3 signatures, Sigstore bundles attached as OCI referrers, are looked for first and
+verified when there are any (:mod:`tagpilot.verify.bundles`); otherwise the ``.sig`` tag is read,
+as source-controller does.
+
 Keyless (§6.3, no keys): each layer's Fulcio certificate, chain and Rekor bundle are verified
 against a Sigstore trust root (:mod:`tagpilot.verify.keyless`, :mod:`tagpilot.verify.trustroot`),
 and its identity matched against ``matchOIDCIdentity``; one layer passing suffices.
@@ -34,16 +38,33 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
-from tagpilot.errors import TagpilotError
 from tagpilot.registry.auth import RegistryAuth
 from tagpilot.registry.client import RegistryClient
 from tagpilot.registry.content import Manifest, get_blob, get_manifest, is_digest
 from tagpilot.registry.errors import ManifestNotFoundError, RegistryError
 from tagpilot.registry.names import ImageName
+from tagpilot.verify.bundles import find_bundles, verify_keyless, verify_with_keys
+from tagpilot.verify.common import (
+    OIDCIdentity,
+    VerificationError,
+    VerificationResult,
+    load_public_keys,
+    verify_signature,
+)
+
+__all__ = [
+    "OIDCIdentity",
+    "Signature",
+    "VerificationError",
+    "VerificationResult",
+    "load_public_keys",
+    "payload_digest",
+    "signature_tag",
+    "simple_signing_payload",
+    "verify_image",
+    "verify_signature",
+]
 
 SIGNATURE_ANNOTATION = "dev.cosignproject.cosign/signature"
 CERTIFICATE_ANNOTATION = "dev.sigstore.cosign/certificate"
@@ -53,40 +74,6 @@ SIMPLE_SIGNING_MEDIA_TYPE = "application/vnd.dev.cosign.simplesigning.v1+json"
 SIGNATURE_TYPE = "cosign container image signature"
 MAX_SIGNATURES = 1000
 MAX_PAYLOAD_BYTES = 1 << 20
-
-
-class VerificationError(TagpilotError):
-    """A signature could not be checked at all (bad key, bad trust root, registry failure)."""
-
-
-@dataclass(frozen=True)
-class OIDCIdentity:
-    """One ``matchOIDCIdentity`` entry: regexps searched (unanchored) in the certificate."""
-
-    issuer: str
-    subject: str
-
-
-@dataclass(frozen=True)
-class VerificationResult:
-    """The outcome of :func:`verify_image`.
-
-    Attributes
-    ----------
-    verified:
-        A signature verified.
-    message:
-        Why not (Flux's error text), or what verified.
-    key:
-        The secret key name (key mode) or the certificate subject (keyless) that verified.
-    signatures:
-        How many signature layers the ``.sig`` manifest held.
-    """
-
-    verified: bool
-    message: str
-    key: str | None = None
-    signatures: int = 0
 
 
 @dataclass(frozen=True)
@@ -114,32 +101,6 @@ def simple_signing_payload(docker_reference: str, digest: str) -> bytes:
         "optional": None,
     }
     return json.dumps(body, separators=(",", ":")).encode()
-
-
-def load_public_keys(secret: Mapping[str, str | bytes]) -> list[tuple[str, Any]]:
-    """The ``*.pub`` entries of a secret, parsed, in name order.
-
-    Raises
-    ------
-    VerificationError
-        A ``.pub`` entry is not a PEM public key of a supported type (this aborts, as in Flux).
-    """
-    keys = []
-    for name in sorted(secret):
-        if not name.endswith(".pub"):
-            continue
-        value = secret[name]
-        data = value.encode() if isinstance(value, str) else value
-        try:
-            key = serialization.load_pem_public_key(data)
-        except (ValueError, UnsupportedAlgorithm) as exc:
-            raise VerificationError(f"failed to load public key '{name}': {exc}") from None
-        if not isinstance(
-            key, ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
-        ):
-            raise VerificationError(f"failed to load public key '{name}': unsupported key type")
-        keys.append((name, key))
-    return keys
 
 
 def verify_image(
@@ -177,6 +138,36 @@ def verify_image(
     ref = f"{image.canonical}@{digest}"
     if not is_digest(digest):
         return VerificationResult(False, f"invalid digest '{digest}'")
+    # cosign v3 bundles first; none, or a failed discovery, falls back to .sig (as Flux).
+    try:
+        found, skipped = find_bundles(client, image, digest, auth, timeout)
+    except RegistryError:
+        found, skipped = [], []
+    if found:
+        if keys is None:
+            return verify_keyless(found, digest, identities or (), trusted_root)
+        return verify_with_keys(found, digest, keys)
+    result = _verify_sig_tag(
+        client, image, digest, ref, auth, timeout, keys, identities, trusted_root
+    )
+    if skipped and not result.verified:
+        note = "; ".join(skipped[:3])
+        return VerificationResult(False, f"{result.message} (Sigstore bundles skipped: {note})")
+    return result
+
+
+def _verify_sig_tag(
+    client: RegistryClient,
+    image: ImageName,
+    digest: str,
+    ref: str,
+    auth: RegistryAuth,
+    timeout: float,
+    keys: Mapping[str, str | bytes] | None,
+    identities: Sequence[OIDCIdentity] | None,
+    trusted_root: bytes | None,
+) -> VerificationResult:
+    """cosign v2's format: the layers of the ``sha256-<hex>.sig`` manifest."""
     try:
         signatures = list(_signatures(client, image, digest, auth, timeout))
     except RegistryError as exc:
@@ -284,22 +275,6 @@ def _check(key: Any, sig: Signature, digest: str) -> bool:
     if payload_digest(sig.payload) != digest:
         return False
     return _certificate_current(sig.annotations.get(CERTIFICATE_ANNOTATION))
-
-
-def verify_signature(key: Any, signature: bytes, payload: bytes) -> bool:
-    """One raw signature over ``payload`` with one public key (cosign's algorithms)."""
-    try:
-        if isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, payload, ec.ECDSA(hashes.SHA256()))
-        elif isinstance(key, rsa.RSAPublicKey):
-            key.verify(signature, payload, padding.PKCS1v15(), hashes.SHA256())
-        elif isinstance(key, ed25519.Ed25519PublicKey):
-            key.verify(signature, payload)
-        else:
-            return False
-    except (InvalidSignature, ValueError):
-        return False
-    return True
 
 
 def _certificate_current(pem: str | None) -> bool:

@@ -42,13 +42,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from tagpilot.errors import TagpilotError
 from tagpilot.golang import regexp
-from tagpilot.verify.cosign import (
-    BUNDLE_ANNOTATION,
-    CERTIFICATE_ANNOTATION,
-    CHAIN_ANNOTATION,
-    OIDCIdentity,
-    verify_signature,
-)
+from tagpilot.verify.common import OIDCIdentity, verify_signature
+from tagpilot.verify.cosign import BUNDLE_ANNOTATION, CERTIFICATE_ANNOTATION, CHAIN_ANNOTATION
 
 #: Fulcio's OIDC issuer extensions: raw bytes (v1, what cosign reads) and DER UTF8String (v2).
 OIDC_ISSUER_V1 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
