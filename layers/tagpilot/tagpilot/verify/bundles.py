@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +36,7 @@ from tagpilot.registry.content import get_blob, get_manifest, referrers
 from tagpilot.registry.names import ImageName
 from tagpilot.verify.common import (
     OIDCIdentity,
-    VerificationError,
     VerificationResult,
-    load_public_keys,
     verify_signature,
 )
 
@@ -182,15 +180,10 @@ def _certificate(material: dict[str, Any]) -> bytes | None:
 
 
 def verify_with_keys(
-    found: list[SigstoreBundle], digest: str, keys: Mapping[str, str | bytes]
+    found: list[SigstoreBundle], digest: str, parsed: list[tuple[str, Any]]
 ) -> VerificationResult:
-    """Key mode, as Flux: offline, the transparency log entry ignored."""
-    try:
-        parsed = load_public_keys(keys)
-    except VerificationError as exc:
-        return VerificationResult(False, str(exc), signatures=len(found))
-    if not parsed:
-        return VerificationResult(False, "no public keys (*.pub) found in the verification secret")
+    """Key mode, as Flux: offline, the transparency log entry ignored; ``parsed`` is
+    :func:`~tagpilot.verify.common.load_public_keys`' list."""
     errors: list[str] = []
     for key_name, key in parsed:
         for bundle in found:

@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
 from tagpilot.errors import TagpilotError
 
+NO_KEYS = "no public keys (*.pub) found in the verification secret"
+
 
 class VerificationError(TagpilotError):
     """A signature could not be checked at all (bad key, bad trust root, registry failure)."""

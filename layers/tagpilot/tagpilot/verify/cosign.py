@@ -46,6 +46,7 @@ from tagpilot.registry.errors import ManifestNotFoundError, RegistryError
 from tagpilot.registry.names import ImageName
 from tagpilot.verify.bundles import find_bundles, verify_keyless, verify_with_keys
 from tagpilot.verify.common import (
+    NO_KEYS,
     OIDCIdentity,
     VerificationError,
     VerificationResult,
@@ -138,17 +139,25 @@ def verify_image(
     ref = f"{image.canonical}@{digest}"
     if not is_digest(digest):
         return VerificationResult(False, f"invalid digest '{digest}'")
+    parsed: list[tuple[str, Any]] | None = None
+    if keys is not None:  # read before any request, as Flux builds its verifier first
+        try:
+            parsed = load_public_keys(keys)
+        except VerificationError as exc:
+            return VerificationResult(False, str(exc))
+        if not parsed:
+            return VerificationResult(False, NO_KEYS)
     # cosign v3 bundles first; none, or a failed discovery, falls back to .sig (as Flux).
     try:
         found, skipped = find_bundles(client, image, digest, auth, timeout)
     except RegistryError:
         found, skipped = [], []
     if found:
-        if keys is None:
+        if parsed is None:
             return verify_keyless(found, digest, identities or (), trusted_root)
-        return verify_with_keys(found, digest, keys)
+        return verify_with_keys(found, digest, parsed)
     result = _verify_sig_tag(
-        client, image, digest, ref, auth, timeout, keys, identities, trusted_root
+        client, image, digest, ref, auth, timeout, parsed, identities, trusted_root
     )
     if skipped and not result.verified:
         note = "; ".join(skipped[:3])
@@ -163,7 +172,7 @@ def _verify_sig_tag(
     ref: str,
     auth: RegistryAuth,
     timeout: float,
-    keys: Mapping[str, str | bytes] | None,
+    parsed: list[tuple[str, Any]] | None,
     identities: Sequence[OIDCIdentity] | None,
     trusted_root: bytes | None,
 ) -> VerificationResult:
@@ -172,14 +181,8 @@ def _verify_sig_tag(
         signatures = list(_signatures(client, image, digest, auth, timeout))
     except RegistryError as exc:
         return VerificationResult(False, f"failed to fetch signatures for '{ref}': {exc}")
-    if keys is None:
+    if parsed is None:
         return _verify_keyless(signatures, digest, identities or (), trusted_root)
-    try:
-        parsed = load_public_keys(keys)
-    except VerificationError as exc:
-        return VerificationResult(False, str(exc), signatures=len(signatures))
-    if not parsed:
-        return VerificationResult(False, "no public keys (*.pub) found in the verification secret")
     for key_name, key in parsed:
         for sig in signatures:
             if _check(key, sig, digest):
