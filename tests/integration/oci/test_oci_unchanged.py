@@ -4,7 +4,6 @@ storage step's requests are made only when they can find something."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +79,9 @@ def test_an_unchanged_periodic_reconcile_reads_nothing_and_makes_one_request(
     status = oci_app.objects.get(KIND, "apps", "podinfo").status
     assert status["artifact"]["revision"] == f"1.0.0@{digest}"
 
-    oci_app.test_clock[0] += 300  # one interval later: due again
+    # Past the reconciles that collect the previous artifact (Flux's 60 s TTL plus two
+    # intervals), whose garbage collection, a change, first confirms the object by a read.
+    oci_app.test_clock[0] += 900
     message = _dispatched(oci_app)
     assert message.snapshot is not None
     assert message.snapshot["status"] == status and message.snapshot["generation"] == 1
@@ -116,9 +117,9 @@ def test_a_stale_or_missing_snapshot_reads_the_object(
 def test_a_spec_change_after_the_claim_is_reconciled_next(
     oci_app: Any, registry: RegistryServer, tmp_path: Path
 ) -> None:
-    """The snapshot predates the change: that run uses the claimed spec, and the change (which
-    made the object due) is dispatched and reconciled right after, nothing lost."""
-    one = oras_push(registry, "unchanged/c", "1.0.0", tarball({"a.yaml": b"1"}), tmp_path)
+    """The snapshot predates the change: before its first write the run reads the object,
+    sees generation 2 and reconciles that; the change's own message then finds nothing to do."""
+    oras_push(registry, "unchanged/c", "1.0.0", tarball({"a.yaml": b"1"}), tmp_path)
     two = oras_push(registry, "unchanged/c", "2.0.0", tarball({"a.yaml": b"2"}), tmp_path)
     _apply(oci_app, registry, "unchanged/c", ref={"tag": "1.0.0"})
     runner.run(oci_app, _dispatched(oci_app))
@@ -127,11 +128,55 @@ def test_a_spec_change_after_the_claim_is_reconciled_next(
     _apply(oci_app, registry, "unchanged/c", ref={"tag": "2.0.0"})  # generation 2
     (old,) = runner.run(oci_app, message)
     status = oci_app.objects.get(KIND, "apps", "podinfo").status
-    assert status["artifact"]["revision"] == f"1.0.0@{one}" and status["observedGeneration"] == 1
-    (new,) = runner.run(oci_app, _dispatched(oci_app))
-    status = oci_app.objects.get(KIND, "apps", "podinfo").status
-    assert new.ready == "True", new.message
+    assert old.metrics.get("snapshot_stale") == 1 and old.metrics.get("new_artifact") == 1
     assert status["artifact"]["revision"] == f"2.0.0@{two}" and status["observedGeneration"] == 2
+    (new,) = runner.run(oci_app, _dispatched(oci_app))
+    assert new.ready == "True" and new.metrics.get("unchanged") == 1, new.message
+
+
+def test_a_stale_snapshot_never_writes_over_a_newer_run(
+    oci_app: Any, registry: RegistryServer, tmp_path: Path
+) -> None:
+    """A message claimed before a spec change runs after the change's own run: before its
+    first write (here a build, its old tag having moved) it reads the object, sees the new
+    generation and reconciles that instead; nothing is rolled back or announced."""
+    repo = "unchanged/stale"
+    oras_push(registry, repo, "1.0.0", tarball({"a.yaml": b"1"}), tmp_path)
+    two = oras_push(registry, repo, "2.0.0", tarball({"a.yaml": b"2"}), tmp_path)
+    _apply(oci_app, registry, repo, ref={"tag": "1.0.0"})
+    runner.run(oci_app, _dispatched(oci_app))
+    oci_app.test_clock[0] += 300
+    stale = _dispatched(oci_app)
+    _apply(oci_app, registry, repo, ref={"tag": "2.0.0"})
+    (fresh,) = runner.run(oci_app, _dispatched(oci_app))
+    assert fresh.ready == "True" and fresh.metrics.get("new_artifact") == 1
+    after = oci_app.objects.get(KIND, "apps", "podinfo").status
+    oras_push(registry, repo, "1.0.0", tarball({"a.yaml": b"1 again"}), tmp_path)
+    (late,) = runner.run(oci_app, stale)
+    assert late.metrics.get("snapshot_stale") == 1 and late.metrics.get("new_artifact") is None
+    status = oci_app.objects.get(KIND, "apps", "podinfo").status
+    assert status["artifact"] == after["artifact"] and status["artifact"]["revision"] == (
+        f"2.0.0@{two}"
+    )
+    assert status["observedGeneration"] == 2
+
+
+def test_a_snapshot_of_a_deleted_object_stores_nothing(
+    oci_app: Any, registry: RegistryServer, tmp_path: Path
+) -> None:
+    repo = "unchanged/deleted"
+    oras_push(registry, repo, "1.0.0", tarball({"a.yaml": b"1"}), tmp_path)
+    _apply(oci_app, registry, repo, ref={"tag": "1.0.0"})
+    runner.run(oci_app, _dispatched(oci_app))
+    oci_app.test_clock[0] += 300
+    stale = _dispatched(oci_app)
+    assert oci_app.objects.delete(KIND, "apps", "podinfo")
+    folder = oci_app.settings.home / "artifacts/ocirepository/apps/podinfo"
+    before = sorted(p.name for p in folder.iterdir())
+    oras_push(registry, repo, "1.0.0", tarball({"a.yaml": b"2"}), tmp_path)  # would build
+    (out,) = runner.run(oci_app, stale)
+    assert out.skipped == "not found" and out.metrics.get("snapshot_stale") == 1
+    assert sorted(p.name for p in folder.iterdir()) == before
 
 
 def test_a_big_object_travels_without_its_snapshot(
@@ -270,4 +315,3 @@ def test_s3_artifact_deleted_behind_tagpilots_back_is_rebuilt(
     assert at - quiet <= STORAGE_CHECK_PERIOD + 600
     out = _run_at(s3_app, at)
     assert out.ready == "True" and out.metrics.get("build_seconds")
-    assert json.loads(json.dumps(status))  # the status stays plain JSON

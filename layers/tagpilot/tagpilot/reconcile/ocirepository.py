@@ -40,6 +40,7 @@ from tagpilot.registry.errors import AuthConfigError, ImageURLInvalidError
 from tagpilot.registry.names import ImageName
 from tagpilot.registry.oci_url import parse_oci_url
 from tagpilot.store.artifacts import StoredArtifact, artifact_dir
+from tagpilot.store.objects import unchanged_on_schedule
 
 KIND = "OCIRepository"
 URL_INVALID = "URLInvalid"
@@ -64,23 +65,42 @@ def reconcile(app: App, namespace: str, name: str, *, resource: Resource | None 
     ``resource`` is the object as its dispatcher's claim returned it (a fresh snapshot, see
     :func:`tagpilot.store.queues.snapshot_resource`); without it the object is read.
     """
-    out = Outcome(KIND, namespace, name)
+    snapshot = resource is not None
     if resource is None:
         resource = app.objects.get(KIND, namespace, name)
+    try:
+        return _start(app, namespace, name, resource, snapshot=snapshot)
+    except _Restart as restart:  # the object changed since its claim: run on what it is now
+        out = _start(app, namespace, name, restart.fresh, snapshot=False)
+        out.metrics["snapshot_stale"] = 1
+        return out
+
+
+def _start(
+    app: App, namespace: str, name: str, resource: Resource | None, *, snapshot: bool
+) -> Outcome:
+    out = Outcome(KIND, namespace, name)
     if resource is None:
         out.skipped = "not found"
         return out
     if resource.suspended:
         out.skipped = "suspended"
         return out
-    run = _Run(app, resource, out)
-    return run.execute()
+    return _Run(app, resource, out, snapshot=snapshot).execute()
+
+
+class _Restart(Exception):  # noqa: N818 - control flow: the snapshot is stale
+    def __init__(self, fresh: Resource | None) -> None:
+        super().__init__("object changed since its claim")
+        self.fresh = fresh
 
 
 class _Run:
-    def __init__(self, app: App, resource: Resource, out: Outcome) -> None:
+    def __init__(self, app: App, resource: Resource, out: Outcome, *, snapshot: bool) -> None:
         self.app = app
         self.resource = resource
+        #: Started from the claim's snapshot: confirmed by a read before its first write.
+        self.snapshot = snapshot
         self.out = out
         self.gen = resource.generation
         self.status: dict[str, Any] = dict(resource.status)
@@ -141,8 +161,33 @@ class _Run:
             )
             conditions.delete(self.status, ARTIFACT_IN_STORAGE)
 
+    def _confirm(self) -> None:
+        """Before its first change (GC, build, status write), a run that started from the
+        claim's snapshot reads the object: if it changed meanwhile (spec, suspend, request,
+        deletion, another run's status), the run starts over from what it is now.
+
+        Raises
+        ------
+        _Restart
+            The object is not the snapshot any more.
+        """
+        if not self.snapshot:
+            return
+        self.snapshot = False
+        fresh = self.app.objects.get(KIND, self.resource.namespace, self.resource.name)
+        old = self.resource
+        if fresh is None or (fresh.generation, fresh.spec, fresh.annotations, fresh.status) != (
+            old.generation,
+            old.spec,
+            old.annotations,
+            old.status,
+        ):
+            raise _Restart(fresh)
+        self.resource = fresh  # its scheduling fields as stored now
+
     def _collect(self, directory: str, current: str) -> None:
         """Flux's GC (errors ignored); also run after a new artifact, to keep two at most."""
+        self._confirm()
         try:
             self.out.metrics["gc_deleted"] = len(self.storage.gc(directory, current, self.now))
         except Exception:  # noqa: BLE001 - Flux ignores garbage-collection errors
@@ -196,6 +241,7 @@ class _Run:
         return observed_ignore == self.spec.ignore and observed_selector == self.spec.layer_selector
 
     def _build(self, image: ImageName, auth: RegistryAuth, resolved: src.Resolved) -> None:
+        self._confirm()
         spec, resource = self.spec, self.resource
         started = time.perf_counter()
         manifest = src.pull_manifest(self.registry, image, resolved.digest, auth, spec, spec.url)
@@ -298,11 +344,14 @@ class _Run:
 
     def _write(self, *, next_due: float | None, failures: int) -> Outcome:
         # An unchanged reconcile on schedule writes nothing (the claim already moved next_due_at).
+        extra = {"failures": failures}
+        if not unchanged_on_schedule(self.resource, self.status, next_due, extra):
+            self._confirm()
         written = self.app.objects.write_status(
             self.resource,
             self.status,
             next_due_at=next_due,
-            extra={"failures": failures},
+            extra=extra,
             skip_unchanged=True,
         )
         if not written:

@@ -39,6 +39,31 @@ NEVER = 2**53
 SCHEDULE_TOLERANCE = 60.0
 
 
+def _on_schedule(resource: Resource, next_due_at: float | None) -> bool:
+    stored = resource.next_due_at
+    return (
+        next_due_at is not None
+        and stored is not None
+        and 0 < stored <= next_due_at
+        and next_due_at - stored <= SCHEDULE_TOLERANCE
+    )
+
+
+def unchanged_on_schedule(
+    resource: Resource,
+    status: dict[str, Any],
+    next_due_at: float | None,
+    extra: dict[str, Any] | None = None,
+) -> bool:
+    """Whether :meth:`ObjectStore.write_status` with ``skip_unchanged`` writes nothing for this
+    run (a kind that is not slot-scheduled): the run ends on schedule with the same status."""
+    return (
+        _on_schedule(resource, next_due_at)
+        and status == resource.status
+        and all(getattr(resource, attr, None) == v for attr, v in (extra or {}).items())
+    )
+
+
 @dataclass(frozen=True)
 class ApplyOutcome:
     resource: Resource
@@ -395,19 +420,11 @@ class ObjectStore:
             if periodic and resource.kind in SLOT_KINDS
             else {}
         )
-        stored = resource.next_due_at
-        on_schedule = (
-            next_due_at is not None
-            and stored is not None
-            and 0 < stored <= next_due_at
-            and next_due_at - stored <= SCHEDULE_TOLERANCE
-        )
+        on_schedule = _on_schedule(resource, next_due_at)
         if (
             skip_unchanged
             and slot.get("slot_shard") is None
-            and on_schedule
-            and status == resource.status
-            and all(getattr(resource, attr, None) == v for attr, v in (extra or {}).items())
+            and unchanged_on_schedule(resource, status, next_due_at, extra)
         ):
             return False
         base = [m.status.set(status)]
