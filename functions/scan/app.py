@@ -26,7 +26,7 @@ _budget: list[RecordBudget | None] = [None]
 
 
 def record_handler(record: SQSRecord) -> None:
-    run_work_record(record.body, metrics, logger, _budget[0])
+    run_work_record(record.body, metrics, logger, _budget[0], record.attributes.sender_id)
 
 
 @logger.inject_lambda_context

@@ -146,9 +146,10 @@ def test_an_ocirepository_becomes_artifacts_in_the_bucket(
             third["revision"],
         ]
     assert source.invocations and not any(i.error or i.timed_out for i in source.invocations)
-    # Every run started from the object its claim returned (carried in the SourceQueue message):
-    # the function never read it from the objects table.
-    assert _object_reads(stack, since) == []
+    # Each run read the object once: the dispatcher's runs carry it (a snapshot), read again
+    # only to confirm it before their first write (each of them built an artifact here); the
+    # webhook's run, whose snapshot is not trusted, read it at its start.
+    assert _object_reads(stack, since) == ["GetItem"] * 3
 
 
 def _object_reads(stack: Any, since: int = 0) -> list[str]:
@@ -160,6 +161,51 @@ def _object_reads(stack: Any, since: int = 0) -> list[str]:
         and c.operation == "GetItem"
         and c.resource.endswith(f"table/{table}")
     ]
+
+
+FORGED = """apiVersion: source.toolkit.fluxcd.io/v1
+kind: OCIRepository
+metadata: {{name: app, namespace: oci-forged}}
+spec:
+  url: oci://{host}/oci/forged
+  insecure: true
+  interval: 1h
+"""
+
+
+def test_a_snapshot_from_another_sender_than_the_dispatcher_is_not_used(
+    stack: Any, operator: Any, tmp_path: Path
+) -> None:
+    """A principal that may send to SourceQueue (here the internet-facing WebhookFunction's
+    role) puts a message whose snapshot points the object at another registry: SQS's SenderId
+    is not the dispatcher's role, so the worker reads the stored object and never calls that
+    registry."""
+    from dataclasses import replace
+
+    from tagpilot.store.queues import WorkItem, snapshot_of
+
+    from tests.support.recording import recording_server
+
+    with RegistryServer() as registry, recording_server() as attacker:
+        oras_push(registry, "oci/forged", "latest", tarball({"a.yaml": b"a"}), tmp_path)
+        apply(operator, FORGED.format(host=registry.host))
+        stack.drain()
+        obj = operator.objects.require("OCIRepository", "oci-forged", "app")
+        assert obj.status["artifact"]["revision"].startswith("latest@sha256:"), obj.status
+        host = attacker.url.split("://", 1)[1]
+        forged = replace(obj, spec={**obj.spec, "url": f"oci://{host}/stolen"})
+        body = WorkItem(
+            "OCIRepository", "oci-forged", "app", "due", snapshot=snapshot_of(forged, time.time())
+        ).body()
+        stack.as_role("WebhookFunction", "sqs").send_message(
+            QueueUrl=stack.queue_url("SourceQueue"), MessageBody=body
+        )
+        since = len(stack.gateway.calls)
+        stack.drain()
+        assert attacker.requests == []
+        assert _object_reads(stack, since) == ["GetItem"]
+        after = operator.objects.require("OCIRepository", "oci-forged", "app")
+        assert after.status["artifact"] == obj.status["artifact"]
 
 
 BIG = """apiVersion: source.toolkit.fluxcd.io/v1

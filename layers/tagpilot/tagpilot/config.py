@@ -33,6 +33,8 @@ ENV_MODE = "TAGPILOT_MODE"
 ENV_HOME = "TAGPILOT_HOME"
 ENV_DOCKERHUB_API_URL = "TAGPILOT_DOCKERHUB_API_URL"
 ENV_SOURCE_QUEUE_URL = "TAGPILOT_SOURCE_QUEUE_URL"
+#: IAM role unique ids (``AROA...``) whose queue messages may carry the claimed object.
+ENV_SNAPSHOT_SENDERS = "TAGPILOT_SNAPSHOT_SENDERS"
 ENV_ARTIFACT_BUCKET = "TAGPILOT_ARTIFACT_BUCKET"
 ENV_EVENT_BUS = "TAGPILOT_EVENT_BUS"
 ENV_ARTIFACT_MAX_BYTES = "TAGPILOT_ARTIFACT_MAX_BYTES"
@@ -87,6 +89,9 @@ class Settings:
     artifact_max_bytes: int = DEFAULT_ARTIFACT_MAX_BYTES
     #: Keyless verification's trust root file ("": sigstore's bundled public-good root).
     sigstore_trusted_root: str = ""
+    #: Roles (unique ids) whose messages' object snapshots a worker uses (SQS ``SenderId``);
+    #: a snapshot from any other sender is dropped and the object read (store/queues.py).
+    snapshot_senders: tuple[str, ...] = ()
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -146,6 +151,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         event_bus_name=env.get(ENV_EVENT_BUS, ""),
         artifact_max_bytes=max_bytes,
         sigstore_trusted_root=env.get(ENV_SIGSTORE_TRUSTED_ROOT, ""),
+        snapshot_senders=tuple(
+            part.strip() for part in env.get(ENV_SNAPSHOT_SENDERS, "").split(",") if part.strip()
+        ),
     )
 
 

@@ -58,6 +58,9 @@ class Gateway:
         self.targets = {"dynamodb": urlsplit(dynamodb), "*": urlsplit(moto)}
         self.clock = clock
         self.roles: dict[str, tuple[str, Policy]] = {}  # access key -> (function, policy)
+        #: SQS SenderId per principal (``<role unique id>:<session>``), and per message sent.
+        self.sender_ids: dict[str, str] = {}
+        self.message_senders: dict[str, str] = {}
         self.fifo: dict[str, FifoQueue] = {}  # queue name -> dedup memory
         self.hash_keys: dict[str, str] = {}  # table name -> partition key (condition keys)
         self.calls: list[Call] = []
@@ -164,7 +167,22 @@ class Gateway:
             if status == 200:
                 self._meter(operation, json.loads(data or b"{}"))
             return
-        self._forward(req, service, body)
+        status, data = self._forward(req, service, body)
+        if service == "sqs" and operation in ("SendMessage", "SendMessageBatch") and role:
+            self._record_senders(role[0], data if status == 200 else b"")
+
+    def _record_senders(self, function: str, data: bytes) -> None:
+        """Remember who sent each message, for the SenderId SQS gives its receivers."""
+        sender = self.sender_ids.get(function)
+        try:
+            reply = json.loads(data or b"{}")
+        except ValueError:
+            return
+        ids = [reply.get("MessageId")] + [e.get("MessageId") for e in reply.get("Successful", [])]
+        with self._lock:
+            for message_id in ids:
+                if message_id and sender:
+                    self.message_senders[message_id] = sender
 
     _WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
 

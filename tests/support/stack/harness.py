@@ -24,7 +24,14 @@ from tests.support.stack.sources import (
     _pattern,
     http_routes,
 )
-from tests.support.stack.template import ACCOUNT, REGION, Stack, load_template, transform
+from tests.support.stack.template import (
+    ACCOUNT,
+    REGION,
+    Stack,
+    load_template,
+    role_unique_id,
+    transform,
+)
 
 TEMPLATE = build.ROOT / "template.yaml"
 
@@ -201,6 +208,7 @@ class LocalStack:
                 spec, python, layer, self.endpoint, self.workdir / f"{logical_id}.log"
             )
             self.gateway.add_role(logical_id, logical_id, policy)
+            self.gateway.sender_ids[logical_id] = f"{role_unique_id(role_id)}:{spec.name}"
 
         # People: every AWS::IAM::ManagedPolicy of the template is a principal of its own.
         for logical_id, resource in self.stack.of_type("AWS::IAM::ManagedPolicy").items():

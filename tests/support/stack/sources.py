@@ -71,7 +71,15 @@ class SqsMapping:
                 "messageId": m["MessageId"],
                 "receiptHandle": m["ReceiptHandle"],
                 "body": m["Body"],
-                "attributes": m.get("Attributes", {}),
+                "attributes": {
+                    **m.get("Attributes", {}),
+                    # SQS sets SenderId to the sending principal (moto: the account)
+                    **(
+                        {"SenderId": self.stack.gateway.message_senders[m["MessageId"]]}
+                        if m["MessageId"] in self.stack.gateway.message_senders
+                        else {}
+                    ),
+                },
                 "messageAttributes": m.get("MessageAttributes", {}),
                 "md5OfBody": m["MD5OfBody"],
                 "eventSource": "aws:sqs",

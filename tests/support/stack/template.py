@@ -7,6 +7,7 @@ built the way AWS builds them, and every other value comes from the transformed 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -134,6 +135,8 @@ class Stack:
             return self.physical_name(logical_id)
         if attribute == "QueueUrl":
             return self.ref(logical_id)
+        if attribute == "RoleId":
+            return role_unique_id(logical_id)
         raise KeyError(f"GetAtt {logical_id}.{attribute} is not modelled by the stack tier")
 
     # -- intrinsics -----------------------------------------------------------------------
@@ -179,3 +182,8 @@ class Stack:
             return str(self.ref(name))
 
         return re.sub(r"\$\{([^!}][^}]*)\}", one, text)
+
+
+def role_unique_id(logical_id: str) -> str:
+    """A stable stand-in for an IAM role's unique id (``AROA`` + 17 characters)."""
+    return "AROA" + hashlib.sha256(logical_id.encode()).hexdigest()[:17].upper()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
+from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -103,9 +104,18 @@ class ReleaseNotRecordedError(StoreError):
 
 
 def run_work_record(
-    body: str, metrics: Any, logger: Any, budget: RecordBudget | None = None
+    body: str,
+    metrics: Any,
+    logger: Any,
+    budget: RecordBudget | None = None,
+    sender: str | None = None,
 ) -> None:
     """Handle one queue message (scan or automation worker): reconcile, then log and measure.
+
+    ``sender`` is the record's SQS ``SenderId`` (``<role unique id>:<session>``, set by SQS,
+    not by the sender): an object snapshot in the message is used only when it comes from a
+    role of ``TAGPILOT_SNAPSHOT_SENDERS`` (the dispatcher), so no other principal allowed to send
+    to the queue can make a worker act on a spec that is not the stored one.
 
     Raises
     ------
@@ -119,8 +129,11 @@ def run_work_record(
         budget.start_record()
         deadline = budget.deadline()
     app = current_app()
+    item = WorkItem.from_body(body)
+    if item.snapshot is not None and not trusted_sender(app.settings.snapshot_senders, sender):
+        item = replace(item, snapshot=None)
     with deadline.active() if deadline is not None else nullcontext():
-        outcomes = runner.run(app, WorkItem.from_body(body))
+        outcomes = runner.run(app, item)
     record_outcomes(metrics, logger, outcomes)
     for out in outcomes:
         if out.unreleased is None:
@@ -131,6 +144,11 @@ def run_work_record(
             raise ReleaseNotRecordedError(
                 f"{out.kind} {out.namespace}/{out.name}: failure not recorded: {exc}"
             ) from exc
+
+
+def trusted_sender(senders: tuple[str, ...], sender: str | None) -> bool:
+    """Whether an SQS ``SenderId`` (``AROA...:session`` for a role) is one of ``senders``."""
+    return bool(sender) and str(sender).split(":", 1)[0] in senders
 
 
 def record_outcomes(metrics: Any, logger: Any, outcomes: Iterable[Outcome]) -> None:
