@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import hashlib
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,59 +29,86 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
+@pytest.fixture
+def later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The checks happen 10 s after the writes (as a reconcile an interval later would)."""
+    real = time.time_ns
+    monkeypatch.setattr(artifacts.time, "time_ns", lambda: real() + 10_000_000_000)
+
+
 def _store(storage: LocalArtifactStorage, data: bytes) -> str:
     return storage.store(PATH, lambda out: out.write(data)).digest
 
 
-def test_an_unchanged_file_is_hashed_once(
-    tmp_path: Path, opened: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(artifacts, "_RACY_NS", 0)
+def test_an_unchanged_file_is_hashed_once(tmp_path: Path, opened: list[str], later: None) -> None:
     storage = LocalArtifactStorage(tmp_path)
     digest = _store(storage, b"x" * 1000)
     assert digest == "sha256:" + hashlib.sha256(b"x" * 1000).hexdigest()
+    assert storage.verify(PATH, digest) and len(opened) == 1
     assert storage.verify(PATH, digest) and storage.verify(PATH, digest)
-    assert opened == []  # remembered when written
+    assert len(opened) == 1  # remembered
     assert not storage.verify(PATH, "sha256:" + "0" * 64)  # another digest: hashed, deleted
-    assert len(opened) == 1 and not (tmp_path / PATH).exists()
+    assert len(opened) == 2 and not (tmp_path / PATH).exists()
 
 
 def test_a_file_changed_in_place_is_hashed_again_and_deleted(
-    tmp_path: Path, opened: list[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, opened: list[str], later: None
 ) -> None:
-    monkeypatch.setattr(artifacts, "_RACY_NS", 0)
     storage = LocalArtifactStorage(tmp_path)
     digest = _store(storage, b"a" * 100)
     target = tmp_path / PATH
-    with builtins.open(target, "r+b") as f:  # same size, same mtime: only ctime moves
+    assert storage.verify(PATH, digest)
+    original = target.stat()
+    time.sleep(0.05)  # past the file system's timestamp tick, even a coarse one
+    with builtins.open(target, "r+b") as f:  # same size, and the old mtime put back below
         f.write(b"b")
-    st = target.stat()
-    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert not storage.verify(PATH, digest)
-    assert opened == [str(target.absolute())] and not target.exists()
+    os.utime(target, ns=(original.st_atime_ns, original.st_mtime_ns))
+    assert target.stat().st_mtime_ns == original.st_mtime_ns
+    assert not storage.verify(PATH, digest)  # only the change time moved: hashed, refused
+    assert len(opened) == 2 and not target.exists()
 
 
-def test_a_replaced_file_is_hashed_again(
-    tmp_path: Path, opened: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(artifacts, "_RACY_NS", 0)
+def test_a_replaced_file_is_hashed_again(tmp_path: Path, opened: list[str], later: None) -> None:
     storage = LocalArtifactStorage(tmp_path)
     digest = _store(storage, b"a" * 100)
     target = tmp_path / PATH
+    assert storage.verify(PATH, digest)
     replacement = tmp_path / "other"
     replacement.write_bytes(b"a" * 100)  # same bytes: still valid after a new hash
     os.replace(replacement, target)
-    assert storage.verify(PATH, digest) and len(opened) == 1
-    assert storage.verify(PATH, digest) and len(opened) == 1  # remembered now
+    assert storage.verify(PATH, digest) and len(opened) == 2
+    assert storage.verify(PATH, digest) and len(opened) == 2  # remembered again
 
 
-def test_a_freshly_written_file_is_not_trusted_until_hashed(
-    tmp_path: Path, opened: list[str]
-) -> None:
-    """Written within the racy window: the next check hashes it (Git's racily-clean rule)."""
+def test_a_freshly_changed_file_is_not_trusted(tmp_path: Path, opened: list[str]) -> None:
+    """Changed within 2 s of its hash: hashed at every check (Git's racily-clean rule)."""
     storage = LocalArtifactStorage(tmp_path)
     digest = _store(storage, b"z" * 10)
-    assert storage.verify(PATH, digest) and len(opened) == 1
+    assert storage.verify(PATH, digest) and storage.verify(PATH, digest)
+    assert len(opened) == 2
+
+
+def test_a_file_changed_while_hashed_is_not_trusted(
+    tmp_path: Path, opened: list[str], later: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = LocalArtifactStorage(tmp_path)
+    digest = _store(storage, b"q" * 10)
+    calls: list[int] = []
+    real = os.fstat
+
+    def moving_fstat(fd: int) -> os.stat_result:
+        calls.append(fd)
+        st = real(fd)
+        if len(calls) % 2 == 0:  # the second look, after reading: as if written meanwhile
+            fields = list(st)
+            fields[8] += 1  # st_mtime (seconds)
+            return os.stat_result(fields)
+        return st
+
+    monkeypatch.setattr(artifacts.os, "fstat", moving_fstat)
+    assert storage.verify(PATH, digest)
+    monkeypatch.setattr(artifacts.os, "fstat", real)
+    assert storage.verify(PATH, digest) and len(opened) == 2  # hashed again
 
 
 def test_missing_and_non_regular_files_are_not_verified(tmp_path: Path) -> None:

@@ -9,7 +9,8 @@ at most ``keep`` remain; the current artifact is never deleted.
 
 Flux recomputes a stored artifact's SHA-256 on every reconcile. The local storage does so only
 when the file's ``stat`` (device, inode, size, modification and change times) differs from
-when this process last hashed or wrote it, as Git's index does: any write, rename or
+when this process last hashed it, as Git's index does (a file changed less than 2 s before it
+was hashed, or while it was, is hashed again next time): any write, rename or
 ``touch`` changes the change time, which no user program can set back, so a replaced or
 edited file is still hashed; silent corruption under an unchanged ``stat`` is not detected.
 The S3 storage checks the digest recorded at upload with a ``HeadObject``; its checks are
@@ -104,15 +105,18 @@ def _fingerprint(st: os.stat_result) -> tuple[int, ...]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def _remember(target: Path, digest: str) -> None:
-    try:
-        st = os.stat(target, follow_symlinks=False)
-    except OSError:
+def _remember(
+    target: Path, before: os.stat_result, after: os.stat_result, started_ns: int, digest: str
+) -> None:
+    """Trust ``digest`` for the file while its ``stat`` stays ``before``: only when nothing
+    changed while it was hashed, and its last change is older than the racy window (a write
+    within the same timestamp tick would leave the same ``stat``)."""
+    if _fingerprint(before) != _fingerprint(after):
         return
-    if time.time_ns() - st.st_ctime_ns < _RACY_NS:
+    if started_ns - before.st_ctime_ns < _RACY_NS:
         return  # hashed again at the next check
     with _HASHED_LOCK:
-        _HASHED[str(target)] = (_fingerprint(st), digest)
+        _HASHED[str(target)] = (_fingerprint(before), digest)
         _HASHED.move_to_end(str(target))
         while len(_HASHED) > _HASHED_MAX:
             _HASHED.popitem(last=False)
@@ -152,7 +156,6 @@ class LocalArtifactStorage:
                 os.unlink(tmp)
             raise
         digest = "sha256:" + out.hash.hexdigest()
-        _remember(target.absolute(), digest)
         return StoredArtifact(path, self.url(path), digest, out.size)
 
     def verify(self, path: str, digest: str) -> bool:
@@ -172,10 +175,13 @@ class LocalArtifactStorage:
             return True
         hasher = hashlib.sha256()
         with open(target, "rb") as f:
+            started_ns = time.time_ns()
+            before = os.fstat(f.fileno())  # the file being read, whatever the path names now
             for chunk in iter(lambda: f.read(_CHUNK), b""):
                 hasher.update(chunk)
+            after = os.fstat(f.fileno())
         if "sha256:" + hasher.hexdigest() == digest:
-            _remember(target, digest)
+            _remember(target, before, after, started_ns, digest)
             return True
         _forget(target)
         target.unlink(missing_ok=True)
