@@ -114,7 +114,7 @@ def test_a_malformed_bundle_is_skipped_and_named(
     name = f"{registry.host}/{repo}@{digest}"
     assert result.message == (
         f"no matching signatures were found for '{name}' "
-        f"(Sigstore bundles skipped: {referrer}: bundle is not valid JSON)"
+        f"(Sigstore bundle {referrer} skipped: bundle is not valid JSON)"
     )
 
 

@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urljoin
 
+import requests
+
 from tagpilot.registry.auth import RegistryAuth
 from tagpilot.registry.client import MANIFEST_MEDIA_TYPES, RegistryCall, RegistryClient
 from tagpilot.registry.errors import (
     MalformedResponseError,
     ManifestNotFoundError,
+    RegistryConnectionError,
     RegistryError,
     RepositoryNotFoundError,
 )
@@ -147,7 +150,16 @@ def iter_blob(
             raise BlobTooLargeError(f"blob {digest} is {length} bytes, over {max_size}")
         hasher = hashlib.sha256()
         total = 0
-        for chunk in response.iter_content(CHUNK):
+        chunks = response.iter_content(CHUNK)
+        while True:
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                break
+            except (requests.RequestException, OSError) as exc:  # the body broke off
+                raise RegistryConnectionError(
+                    f"GET {url}: reading the blob failed: {type(exc).__name__}"
+                ) from None
             total += len(chunk)
             if max_size is not None and total > max_size:
                 raise BlobTooLargeError(f"blob {digest} is over {max_size} bytes")
@@ -238,13 +250,18 @@ def referrers(
     """The descriptors of the manifests whose ``subject`` is ``digest`` (OCI distribution 1.1).
 
     The referrers API (``GET /v2/<name>/referrers/<digest>``) first; a registry without it
-    answers 404, and then the referrers tag schema is read: the index tagged
-    ``sha256-<hex>`` that clients such as cosign and oras maintain there. No index: none.
+    answers 404 (or 400, 406, or a 200 that is not an index), and then the referrers tag schema
+    is read, as go-containerregistry does: the index tagged ``sha256-<hex>`` that clients such
+    as cosign and oras maintain there. No index: none.
     """
     call = client.call(name, auth, timeout)
     url = _url(call, name, "referrers", digest)
     response = call.request("GET", url, INDEX_MEDIA_TYPE)
-    if response.status_code == 404:
+    content_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+    unsupported = response.status_code in (400, 404, 406) or (
+        response.status_code == 200 and content_type != INDEX_MEDIA_TYPE
+    )
+    if unsupported:
         response.close()
         try:
             index = get_manifest(client, name, digest.replace(":", "-", 1), auth, timeout)

@@ -25,7 +25,7 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cryptography import x509
@@ -76,15 +76,17 @@ def find_bundles(
     skipped. Registry errors propagate (the verification fails and is retried)."""
     found: list[SigstoreBundle] = []
     skipped: list[str] = []
-    for desc in referrers(client, image, digest, auth, timeout)[:MAX_BUNDLES]:
-        if not str(desc.get("artifactType") or "").startswith(BUNDLE_MEDIA_PREFIX):
-            continue
+    listed = referrers(client, image, digest, auth, timeout)
+    candidates = [
+        d for d in listed if str(d.get("artifactType") or "").startswith(BUNDLE_MEDIA_PREFIX)
+    ]
+    for desc in candidates[:MAX_BUNDLES]:
         manifest = get_manifest(client, image, str(desc["digest"]), auth, timeout)
         layers = manifest.layers
         if len(layers) != 1 or not str(layers[0].get("mediaType", "")).startswith(
             BUNDLE_MEDIA_PREFIX
         ):
-            skipped.append(f"{manifest.digest}: expected exactly one bundle layer")
+            skipped.append(f"Sigstore bundle {manifest.digest} skipped: not one bundle layer")
             continue
         raw = get_blob(
             client, image, str(layers[0].get("digest")), auth, timeout, max_size=MAX_BUNDLE_BYTES
@@ -92,7 +94,7 @@ def find_bundles(
         try:
             found.append(parse_bundle(raw))
         except BundleError as exc:
-            skipped.append(f"{manifest.digest}: {exc}")
+            skipped.append(f"Sigstore bundle {manifest.digest} skipped: {exc}")
     return found, skipped
 
 
@@ -228,11 +230,13 @@ def verify_keyless(
     errors: list[str] = []
     for bundle in found:
         try:
-            verifier.verify_dsse(Bundle.from_json(bundle.raw), policy)
+            payload_type, payload = verifier.verify_dsse(Bundle.from_json(bundle.raw), policy)
         except (SigstoreError, ValueError, TypeError, KeyError) as exc:
             _add(errors, str(exc).strip().splitlines()[0] if str(exc).strip() else repr(exc))
             continue
-        problem = statement_error(bundle, digest)
+        # The statement checked is the one sigstore verified, not our own parse of the JSON.
+        verified = replace(bundle, payload_type=payload_type, payload=payload)
+        problem = statement_error(verified, digest)
         if problem or bundle.certificate is None:
             _add(errors, problem or "the bundle has no signing certificate")
             continue

@@ -150,8 +150,8 @@ def verify_image(
     # cosign v3 bundles first; none, or a failed discovery, falls back to .sig (as Flux).
     try:
         found, skipped = find_bundles(client, image, digest, auth, timeout)
-    except RegistryError:
-        found, skipped = [], []
+    except RegistryError as exc:  # said in the message if the .sig signatures fail too
+        found, skipped = [], [f"looking for Sigstore bundles failed: {exc}"]
     if found:
         if parsed is None:
             return verify_keyless(found, digest, identities or (), trusted_root)
@@ -160,8 +160,7 @@ def verify_image(
         client, image, digest, ref, auth, timeout, parsed, identities, trusted_root
     )
     if skipped and not result.verified:
-        note = "; ".join(skipped[:3])
-        return VerificationResult(False, f"{result.message} (Sigstore bundles skipped: {note})")
+        return VerificationResult(False, f"{result.message} ({'; '.join(skipped[:3])})")
     return result
 
 
