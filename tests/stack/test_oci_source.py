@@ -165,12 +165,37 @@ def _object_reads(stack: Any, since: int = 0) -> list[str]:
 
 FORGED = """apiVersion: source.toolkit.fluxcd.io/v1
 kind: OCIRepository
-metadata: {{name: app, namespace: oci-forged}}
+metadata: {{name: {name}, namespace: oci-forged}}
 spec:
   url: oci://{host}/oci/forged
   insecure: true
-  interval: 1h
+  interval: 5m
 """
+
+
+def _name_without_a_storage_check(seconds: float) -> str:
+    """An object name whose hourly storage check falls outside the next ``seconds``: a
+    forged run then has no storage step (whose confirming read would catch it anyway)."""
+    from types import SimpleNamespace
+
+    from tagpilot.api.resource import Resource
+    from tagpilot.reconcile.ocistorage import storage_step_due
+
+    status = {
+        "observedGeneration": 1,
+        "conditions": [{"type": "ArtifactInStorage", "status": "True"}],
+        "artifact": {"lastUpdateTime": "2020-01-01T00:00:00Z"},
+    }
+    remote = SimpleNamespace(remote=True)
+    now = time.time()
+    for n in range(100):
+        obj = Resource("v1", "OCIRepository", f"app{n}", "oci-forged", status=status)
+        if not any(
+            storage_step_due(remote, obj, 300, now + t)  # type: ignore[arg-type]
+            for t in range(0, int(seconds), 5)
+        ):
+            return f"app{n}"
+    raise AssertionError("no name without a storage check")
 
 
 def test_a_snapshot_from_another_sender_than_the_dispatcher_is_not_used(
@@ -186,16 +211,24 @@ def test_a_snapshot_from_another_sender_than_the_dispatcher_is_not_used(
 
     from tests.support.recording import recording_server
 
+    name = _name_without_a_storage_check(120)
     with RegistryServer() as registry, recording_server() as attacker:
         oras_push(registry, "oci/forged", "latest", tarball({"a.yaml": b"a"}), tmp_path)
-        apply(operator, FORGED.format(host=registry.host))
+        apply(operator, FORGED.format(host=registry.host, name=name))
         stack.drain()
-        obj = operator.objects.require("OCIRepository", "oci-forged", "app")
+        obj = operator.objects.require("OCIRepository", "oci-forged", name)
         assert obj.status["artifact"]["revision"].startswith("latest@sha256:"), obj.status
         host = attacker.url.split("://", 1)[1]
-        forged = replace(obj, spec={**obj.spec, "url": f"oci://{host}/stolen"})
+        # An old lastUpdateTime, so the run has no garbage to collect (whose confirming read
+        # would catch the forgery too) and goes straight to the registry.
+        artifact = {**obj.status["artifact"], "lastUpdateTime": "2020-01-01T00:00:00Z"}
+        forged = replace(
+            obj,
+            spec={**obj.spec, "url": f"oci://{host}/stolen"},
+            status={**obj.status, "artifact": artifact},
+        )
         body = WorkItem(
-            "OCIRepository", "oci-forged", "app", "due", snapshot=snapshot_of(forged, time.time())
+            "OCIRepository", "oci-forged", name, "due", snapshot=snapshot_of(forged, time.time())
         ).body()
         stack.as_role("WebhookFunction", "sqs").send_message(
             QueueUrl=stack.queue_url("SourceQueue"), MessageBody=body
@@ -204,7 +237,7 @@ def test_a_snapshot_from_another_sender_than_the_dispatcher_is_not_used(
         stack.drain()
         assert attacker.requests == []
         assert _object_reads(stack, since) == ["GetItem"]
-        after = operator.objects.require("OCIRepository", "oci-forged", "app")
+        after = operator.objects.require("OCIRepository", "oci-forged", name)
         assert after.status["artifact"] == obj.status["artifact"]
 
 
