@@ -12,7 +12,7 @@ import pytest
 from tagpilot.api.resource import Resource
 from tagpilot.reconcile import runner
 from tagpilot.reconcile.dispatch import dispatch_due
-from tagpilot.reconcile.ocistorage import STORAGE_CHECK_PERIOD, storage_step_due
+from tagpilot.reconcile.ocistorage import STORAGE_CHECK_PERIOD, storage_of, storage_step_due
 from tagpilot.registry.client import RegistryClient
 from tagpilot.store.artifacts import S3ArtifactStorage
 from tagpilot.store.queues import WorkItem
@@ -80,8 +80,12 @@ def test_an_unchanged_periodic_reconcile_reads_nothing_and_makes_one_request(
     assert status["artifact"]["revision"] == f"1.0.0@{digest}"
 
     # Past the reconciles that collect the previous artifact (Flux's 60 s TTL plus two
-    # intervals), whose garbage collection, a change, first confirms the object by a read.
+    # intervals) and off the object's hourly storage check: a garbage collection, a change,
+    # first confirms the object by a read.
     oci_app.test_clock[0] += 900
+    stored = oci_app.objects.get(KIND, "apps", "podinfo")
+    while storage_step_due(storage_of(oci_app), stored, 300, oci_app.test_clock[0]):
+        oci_app.test_clock[0] += 300
     message = _dispatched(oci_app)
     assert message.snapshot is not None
     assert message.snapshot["status"] == status and message.snapshot["generation"] == 1
