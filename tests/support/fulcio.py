@@ -32,6 +32,9 @@ OIDC_ISSUER_V1 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.1")
 OIDC_ISSUER_V2 = x509.ObjectIdentifier("1.3.6.1.4.1.57264.1.8")
 SCT_LIST = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+#: The certificate subject of the suites' release workflow, and the identity regexp it matches.
+WORKFLOW = "https://github.com/org/app/.github/workflows/release.yaml@refs/tags/v1.0.0"
+WORKFLOW_SUBJECTS = "^https://github.com/org/app/"
 EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
 
 

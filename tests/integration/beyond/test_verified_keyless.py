@@ -23,11 +23,6 @@ EVIL = "https://github.com/evil/app/.github/workflows/release.yaml@refs/tags/v1"
 IDENTITIES = json.dumps([{"issuer": f"^{GITHUB_ISSUER}$", "subject": "^https://github.com/org/"}])
 
 
-@pytest.fixture(scope="module")
-def sigstore() -> LocalSigstore:
-    return LocalSigstore()
-
-
 def _sign(registry: Any, digest: str, instance: LocalSigstore, **kw: Any) -> None:
     kw.setdefault("subject", GOOD)
     kw.setdefault("issuer", GITHUB_ISSUER)

@@ -24,25 +24,20 @@ from tagpilot.registry.names import parse_image_reference
 from tagpilot.store.events import MemoryPublisher
 from tagpilot.verify.cosign import OIDCIdentity, verify_image
 
-from tests.support.fulcio import GITHUB_ISSUER, LocalSigstore, push_signatures
+from tests.support.fulcio import (
+    GITHUB_ISSUER,
+    WORKFLOW,
+    WORKFLOW_SUBJECTS,
+    LocalSigstore,
+    push_signatures,
+)
 from tests.support.oci import oras_push, tarball
 from tests.support.registry import RegistryServer, push_image
 
 pytestmark = pytest.mark.integration
 _n = itertools.count()
 INSECURE = RegistryAuth.anonymous(insecure=True)
-WORKFLOW = "https://github.com/org/app/.github/workflows/release.yaml@refs/tags/v1.0.0"
-GITHUB = OIDCIdentity(f"^{GITHUB_ISSUER}$", "^https://github.com/org/app/")
-
-
-@pytest.fixture(scope="module")
-def sigstore() -> LocalSigstore:
-    return LocalSigstore()
-
-
-@pytest.fixture(scope="module")
-def trusted_root(sigstore: LocalSigstore) -> bytes:
-    return sigstore.trusted_root()
+GITHUB = OIDCIdentity(f"^{GITHUB_ISSUER}$", WORKFLOW_SUBJECTS)
 
 
 def _image(server: RegistryServer) -> tuple[str, str]:

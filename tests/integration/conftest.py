@@ -1,0 +1,18 @@
+"""Fixtures shared by the integration suites: the tests' own Sigstore instance."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.fulcio import LocalSigstore
+
+
+@pytest.fixture(scope="session")
+def sigstore() -> LocalSigstore:
+    """A Fulcio-style CA, CT log and Rekor keys; the keyless suites only read it."""
+    return LocalSigstore()
+
+
+@pytest.fixture(scope="session")
+def trusted_root(sigstore: LocalSigstore) -> bytes:
+    return sigstore.trusted_root()
