@@ -60,9 +60,8 @@ class Objects(Protocol):
         *,
         next_due_at: float | None,
         extra: dict[str, Any] | None = None,
-        skip_unchanged: bool = False,
         periodic: bool = False,
-    ) -> bool: ...
+    ) -> None: ...
 
 
 class Tags(Protocol):

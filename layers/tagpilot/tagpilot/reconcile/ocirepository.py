@@ -344,18 +344,15 @@ class _Run:
 
     def _write(self, *, next_due: float | None, failures: int) -> Outcome:
         # An unchanged reconcile on schedule writes nothing (the claim already moved next_due_at).
+        # (as Flux's patch helper sends no patch when nothing differs).
         extra = {"failures": failures}
-        if not unchanged_on_schedule(self.resource, self.status, next_due, extra):
-            self._confirm()
-        written = self.app.objects.write_status(
-            self.resource,
-            self.status,
-            next_due_at=next_due,
-            extra=extra,
-            skip_unchanged=True,
-        )
-        if not written:
+        if unchanged_on_schedule(self.resource, self.status, next_due, extra):
             self.out.metrics["status_unchanged"] = 1
+        else:
+            self._confirm()
+            self.app.objects.write_status(
+                self.resource, self.status, next_due_at=next_due, extra=extra
+            )
         self.out.ready, self.out.message = conditions.ready_summary(self.status)
         self.out.reason = str(
             (conditions.get(self.status, conditions.READY) or {}).get("reason", "")

@@ -1,6 +1,17 @@
 """Errors of the persistence layer."""
 
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from pynamodb.exceptions import PynamoDBException
+
 from tagpilot.errors import TagpilotError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class StoreError(TagpilotError):
@@ -26,3 +37,22 @@ class LeaseNotReleasedError(StoreError):
         super().__init__(message)
         self.lease = lease
         self.owner = owner
+
+
+def store_operation(operation: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Turn a pynamodb failure of ``operation`` into a :class:`StoreError` naming it."""
+
+    def deco(func: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(func)
+        def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return func(*args, **kwargs)
+            except (NotFoundError, ConflictError):
+                raise
+            except PynamoDBException as exc:
+                cause = getattr(exc, "cause_response_code", None) or type(exc).__name__
+                raise StoreError(f"{operation} failed: {cause}: {exc.msg}") from exc
+
+        return inner
+
+    return deco

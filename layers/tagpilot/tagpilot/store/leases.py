@@ -7,9 +7,8 @@ from collections.abc import Callable
 
 from pynamodb.exceptions import DeleteError, PutError
 
-from tagpilot.store.errors import LeaseNotReleasedError, StoreError
+from tagpilot.store.errors import LeaseNotReleasedError, StoreError, store_operation
 from tagpilot.store.models import Models
-from tagpilot.store.objects import _wrap as wrap_errors
 
 
 class LeaseStore:
@@ -19,7 +18,7 @@ class LeaseStore:
         self._model = models.leases
         self._clock = clock
 
-    @wrap_errors("acquire lease")
+    @store_operation("acquire lease")
     def acquire(self, lease: str, owner: str, seconds: float) -> bool:
         now = self._clock()
         m = self._model
@@ -47,7 +46,7 @@ class LeaseStore:
         except StoreError as exc:
             raise LeaseNotReleasedError(str(exc), lease=lease, owner=owner) from exc
 
-    @wrap_errors("release lease")
+    @store_operation("release lease")
     def _release(self, lease: str, owner: str) -> None:
         m = self._model
         try:

@@ -4,8 +4,8 @@ The CLI writes metadata and spec (``apply``); reconcilers write status and sched
 writes only its own attributes with an update expression, so they never overwrite each other.
 The generation is bumped only when the spec actually changes.
 
-Over 400 lines: the object semantics (apply, suspend, requests) and the two scheduling paths
-they drive (``due-index`` and slots) share one table's conditional writes and stay together.
+The slot half of the scheduling (queries, the directory of intervals) is
+:class:`tagpilot.store.slots.SlotTable`.
 """
 
 from __future__ import annotations
@@ -16,19 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, PynamoDBException, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from tagpilot.api.resource import REQUESTED_AT_ANNOTATION, Resource
-from tagpilot.store.errors import ConflictError, NotFoundError, StoreError
+from tagpilot.store.errors import ConflictError, NotFoundError, store_operation
 from tagpilot.store.models import Models
-from tagpilot.store.slots import (
-    DIRECTORY_KIND,
-    SLOT_KINDS,
-    slot_offset,
-    slot_shard,
-    slot_time,
-    window,
-)
+from tagpilot.store.slots import SLOT_KINDS, SlotTable
 
 #: Kinds the dispatcher schedules, i.e. that have a ``due_shard``.
 SCHEDULED_KINDS = ("ImageRepository", "ImagePolicy", "ImageUpdateAutomation", "OCIRepository")
@@ -41,12 +34,9 @@ SCHEDULE_TOLERANCE = 60.0
 
 def _on_schedule(resource: Resource, next_due_at: float | None) -> bool:
     stored = resource.next_due_at
-    return (
-        next_due_at is not None
-        and stored is not None
-        and 0 < stored <= next_due_at
-        and next_due_at - stored <= SCHEDULE_TOLERANCE
-    )
+    if next_due_at is None or stored is None:
+        return False
+    return 0 < stored <= next_due_at <= stored + SCHEDULE_TOLERANCE
 
 
 def unchanged_on_schedule(
@@ -55,8 +45,9 @@ def unchanged_on_schedule(
     next_due_at: float | None,
     extra: dict[str, Any] | None = None,
 ) -> bool:
-    """Whether :meth:`ObjectStore.write_status` with ``skip_unchanged`` writes nothing for this
-    run (a kind that is not slot-scheduled): the run ends on schedule with the same status."""
+    """Whether a run of a kind that is not slot-scheduled can skip :meth:`ObjectStore.write_status`:
+    it ends on schedule (the claim already set ``next_due_at``) with the status and ``extra``
+    values the object already has."""
     return (
         _on_schedule(resource, next_due_at)
         and status == resource.status
@@ -68,6 +59,14 @@ def unchanged_on_schedule(
 class ApplyOutcome:
     resource: Resource
     action: str  # "created", "configured" or "unchanged"
+
+
+def _set_or_remove(model: Any, values: dict[str, Any]) -> list[Any]:
+    """Update actions setting each attribute, or removing it where the value is ``None``."""
+    return [
+        getattr(model, a).set(v) if v is not None else getattr(model, a).remove()
+        for a, v in values.items()
+    ]
 
 
 def _to_resource(item: Any) -> Resource:  # noqa: D103
@@ -84,24 +83,6 @@ def _to_resource(item: Any) -> Resource:  # noqa: D103
         failures=int(item.failures or 0),
         next_due_at=None if item.next_due_at is None else float(item.next_due_at),
     )
-
-
-def _wrap(operation: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def deco(func: Callable[..., Any]) -> Callable[..., Any]:
-        def inner(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return func(*args, **kwargs)
-            except (NotFoundError, ConflictError):
-                raise
-            except PynamoDBException as exc:
-                cause = getattr(exc, "cause_response_code", None) or type(exc).__name__
-                raise StoreError(f"{operation} failed: {cause}: {exc.msg}") from exc
-
-        inner.__name__ = func.__name__
-        inner.__doc__ = func.__doc__
-        return inner
-
-    return deco
 
 
 class ObjectStore:
@@ -126,12 +107,12 @@ class ObjectStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._model = models.objects
-        self._slots = models.slots
+        self._slots = SlotTable(models.objects, models.slots)
         self._derive = derive or (lambda _r: {})
         self._clock = clock
 
     # -- reads ---------------------------------------------------------------------------
-    @_wrap("get object")
+    @store_operation("get object")
     def get(
         self, kind: str, namespace: str, name: str, *, consistent: bool = True
     ) -> Resource | None:
@@ -149,33 +130,33 @@ class ObjectStore:
             raise NotFoundError(f"{kind} {namespace}/{name} not found")
         return found
 
-    @_wrap("list objects")
+    @store_operation("list objects")
     def list(self, kind: str, namespace: str | None = None) -> builtins.list[Resource]:
         cond = self._model.key.startswith(f"{namespace}/") if namespace is not None else None
         return [_to_resource(i) for i in self._model.query(kind, cond, consistent_read=True)]
 
-    @_wrap("query by image")
+    @store_operation("query by image")
     def keys_by_image(self, canonical_image: str) -> builtins.list[str]:
         return [i.key for i in self._model.image_index.query(canonical_image)]
 
-    @_wrap("query by reference")
+    @store_operation("query by reference")
     def keys_by_ref(self, ref: str) -> builtins.list[str]:
         return [i.key for i in self._model.ref_index.query(ref)]
 
-    @_wrap("query by webhook path")
+    @store_operation("query by webhook path")
     def key_by_webhook_path(self, path: str) -> str | None:
         for item in self._model.webhook_index.query(path, limit=1):
             return str(item.key)
         return None
 
-    @_wrap("query due objects")
+    @store_operation("query due objects")
     def due(
         self, kind: str, now: float | None = None, limit: int = 500
     ) -> builtins.list[tuple[str, int]]:
         """``(key, generation)`` of non-suspended objects whose ``next_due_at`` has come."""
         at = self._clock() if now is None else now
-        # A list, not a generator: the query must fail inside ``_wrap`` (as a StoreError), not
-        # later in the caller's loop as a raw pynamodb QueryError.
+        # A list, not a generator: the query must fail inside ``store_operation`` (as a
+        # StoreError), not later in the caller's loop as a raw pynamodb QueryError.
         return [
             (item.key, int(item.generation or 1))
             for item in self._model.due_index.query(
@@ -183,56 +164,16 @@ class ObjectStore:
             )
         ]
 
-    @_wrap("read slot directory")
     def slot_intervals(self, kind: str) -> builtins.list[int]:
         """The intervals (whole seconds) slot-scheduled ``kind`` objects use."""
-        if self._slots is None or kind not in SLOT_KINDS:
-            return []
-        try:
-            item = self._slots.get(DIRECTORY_KIND, kind)
-        except DoesNotExist:
-            return []
-        return sorted(int(i) for i in item.intervals or ())
+        return self._slots.intervals(kind)
 
-    @_wrap("query slots")
-    def slotted(
-        self, kind: str, interval: int, minute_start: int
-    ) -> builtins.list[tuple[str, int]]:
-        """``(key, slot time)`` of the ``interval`` objects whose slot falls in this minute.
-
-        Objects with a ``next_due_at`` are left out: the due path owns them until a run ends
-        on schedule (a retry with backoff, a request about to run, a stalled object).
-        """
-        shard = slot_shard(kind, interval)
-        m = self._model
-        found = []
-        for lo, hi in window(minute_start, interval):
-            for item in m.slot_index.query(shard, m.slot_offset.between(lo, hi)):
-                if item.next_due_at is None:
-                    off = int(item.slot_offset)
-                    found.append((str(item.key), slot_time(minute_start, interval, off)))
-        return found
-
-    def _slot(self, resource: Resource, derived: dict[str, Any]) -> dict[str, Any]:
-        """``slot_shard`` and ``slot_offset`` for ``resource`` (``None``: not slot-scheduled)."""
-        interval = derived.get("interval_s")
-        if resource.kind not in SLOT_KINDS or resource.suspended or not interval:
-            return {"slot_shard": None, "slot_offset": None}
-        return {
-            "slot_shard": slot_shard(resource.kind, interval),
-            "slot_offset": slot_offset(resource.kind, resource.key, interval),
-        }
-
-    def _register(self, kind: str, slot: dict[str, Any]) -> None:
-        """Add the slot's interval to the directory the dispatcher reads (idempotent)."""
-        if self._slots is None or slot.get("slot_shard") is None:
-            return
-        interval = int(str(slot["slot_shard"]).rsplit("#", 1)[1])
-        d = self._slots
-        d(DIRECTORY_KIND, kind).update(actions=[d.intervals.add({interval})])
+    def slotted(self, kind: str, interval: int, minute: int) -> builtins.list[tuple[str, int]]:
+        """``(key, slot time)`` of the ``interval`` objects whose slot falls in this minute."""
+        return self._slots.slotted(kind, interval, minute)
 
     # -- writes by the CLI -------------------------------------------------------------
-    @_wrap("apply object")
+    @store_operation("apply object")
     def apply(self, resource: Resource) -> ApplyOutcome:
         """Create or update metadata and spec; bump the generation only on a spec change."""
         try:
@@ -252,7 +193,7 @@ class ObjectStore:
             item.status = {"observedGeneration": -1}
             item.generation = 1
             item.spec_digest = digest
-            slot = self._slot(resource, derived)
+            slot = self._slots.placement(resource, derived)
             for attr, value in {**derived, **slot}.items():
                 setattr(item, attr, value)
             if resource.kind in SCHEDULED_KINDS and not resource.suspended:
@@ -266,7 +207,7 @@ class ObjectStore:
                         f"{resource.kind} {resource.key} was created concurrently"
                     ) from exc
                 raise
-            self._register(resource.kind, slot)
+            self._slots.register(resource.kind, slot)
             return ApplyOutcome(_to_resource(item), "created")
         current = _to_resource(old_item)
         spec_changed = old_item.spec_digest != digest
@@ -285,12 +226,9 @@ class ObjectStore:
         ]
         slot = {}
         if spec_changed:
-            slot = self._slot(resource, derived) if resource.kind in SLOT_KINDS else {}
+            slot = self._slots.placement(resource, derived) if resource.kind in SLOT_KINDS else {}
             actions += [m.spec.set(resource.spec), m.spec_digest.set(digest), m.generation.add(1)]
-            actions += [
-                getattr(m, a).set(v) if v is not None else getattr(m, a).remove()
-                for a, v in {**derived, **slot}.items()
-            ]
+            actions += _set_or_remove(m, {**derived, **slot})
             actions += self._schedule_actions(resource, due_now=True)
         elif resource.requested_at != current.requested_at and resource.requested_at:
             actions += self._schedule_actions(resource, due_now=True)
@@ -302,7 +240,7 @@ class ObjectStore:
                     f"{resource.kind} {resource.key} changed concurrently; retry"
                 ) from exc
             raise
-        self._register(resource.kind, slot)
+        self._slots.register(resource.kind, slot)
         return ApplyOutcome(_to_resource(old_item), "configured")  # update() returns ALL_NEW
 
     def _schedule_actions(self, resource: Resource, *, due_now: bool) -> builtins.list[Any]:
@@ -316,7 +254,7 @@ class ObjectStore:
             actions.append(m.next_due_at.set(0))
         return actions
 
-    @_wrap("delete object")
+    @store_operation("delete object")
     def delete(self, kind: str, namespace: str, name: str) -> bool:
         try:
             item = self._model.get(kind, f"{namespace}/{name}")
@@ -325,7 +263,7 @@ class ObjectStore:
         item.delete()
         return True
 
-    @_wrap("suspend or resume")
+    @store_operation("suspend or resume")
     def set_suspend(self, kind: str, namespace: str, name: str, suspend: bool) -> Resource:
         """``flux suspend``/``flux resume``: set ``spec.suspend`` without bumping the generation.
 
@@ -342,16 +280,13 @@ class ObjectStore:
         m = self._model
         actions = [m.spec.set(spec), m.spec_digest.set(current.spec_digest())]
         actions += self._schedule_actions(current, due_now=not suspend)
-        slot = self._slot(current, self._derive(current)) if kind in SLOT_KINDS else {}
-        actions += [
-            getattr(m, a).set(v) if v is not None else getattr(m, a).remove()
-            for a, v in slot.items()
-        ]
+        slot = self._slots.placement(current, self._derive(current)) if kind in SLOT_KINDS else {}
+        actions += _set_or_remove(m, slot)
         self._model(kind, current.key).update(actions=actions, condition=m.key.exists())
-        self._register(kind, slot)
+        self._slots.register(kind, slot)
         return current
 
-    @_wrap("request reconcile")
+    @store_operation("request reconcile")
     def request_reconcile(self, kind: str, namespace: str, name: str, token: str) -> Resource:
         """Record ``reconcile.fluxcd.io/requestedAt = token`` and make the object due now."""
         current = self.require(kind, namespace, name)
@@ -366,7 +301,7 @@ class ObjectStore:
         return current
 
     # -- writes by reconcilers ---------------------------------------------------------
-    @_wrap("claim object")
+    @store_operation("claim object")
     def claim(self, kind: str, key: str, *, now: float, hold_seconds: float) -> Resource | None:
         """Schedule the next run if the object is still due, so one dispatcher sends it once.
 
@@ -389,7 +324,7 @@ class ObjectStore:
             raise
         return _to_resource(item)
 
-    @_wrap("write status")
+    @store_operation("write status")
     def write_status(
         self,
         resource: Resource,
@@ -397,9 +332,8 @@ class ObjectStore:
         *,
         next_due_at: float | None,
         extra: dict[str, Any] | None = None,
-        skip_unchanged: bool = False,
         periodic: bool = False,
-    ) -> bool:
+    ) -> None:
         """Replace the status and schedule the next reconcile (``None``: not periodically).
 
         If the object was made due again while it was being reconciled (a spec change or a
@@ -409,29 +343,15 @@ class ObjectStore:
         another object keeps the ``next_due_at`` its claim set when the run ends on schedule
         (at most :data:`SCHEDULE_TOLERANCE` seconds earlier than asked): rewriting it would
         cost the due index a delete and a put on every run.
-
-        With ``skip_unchanged``, a run that ends on schedule with the status and ``extra``
-        values the object already has writes nothing (as Flux's patch helper sends no patch
-        when nothing differs). Returns whether a write was made.
         """
         m = self._model
         slot = (
-            self._slot(resource, self._derive(resource))
+            self._slots.placement(resource, self._derive(resource))
             if periodic and resource.kind in SLOT_KINDS
             else {}
         )
         on_schedule = _on_schedule(resource, next_due_at)
-        if (
-            skip_unchanged
-            and slot.get("slot_shard") is None
-            and unchanged_on_schedule(resource, status, next_due_at, extra)
-        ):
-            return False
-        base = [m.status.set(status)]
-        for attr, value in (extra or {}).items():
-            base.append(
-                getattr(m, attr).set(value) if value is not None else getattr(m, attr).remove()
-            )
+        base = [m.status.set(status), *_set_or_remove(m, extra or {})]
         item = m(resource.kind, resource.key)
         if slot.get("slot_shard") is not None:
             if resource.next_due_at is not None:
@@ -445,13 +365,13 @@ class ObjectStore:
                         ],
                         condition=m.key.exists() & (m.next_due_at > 0),
                     )
-                    self._register(resource.kind, slot)
-                    return True
+                    self._slots.register(resource.kind, slot)
+                    return
                 except UpdateError as exc:
                     if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
                         raise
             self._write_base(item, resource, base)
-            return True
+            return
         if not resource.suspended and resource.kind in SCHEDULED_KINDS and not on_schedule:
             when = next_due_at if next_due_at is not None else NEVER
             try:
@@ -462,12 +382,11 @@ class ObjectStore:
                     condition=m.key.exists()
                     & (m.next_due_at.does_not_exist() | (m.next_due_at > 0)),
                 )
-                return True
+                return
             except UpdateError as exc:
                 if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
                     raise
         self._write_base(item, resource, base)
-        return True
 
     def _write_base(self, item: Any, resource: Resource, actions: builtins.list[Any]) -> None:
         m = self._model

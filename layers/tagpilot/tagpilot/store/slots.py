@@ -17,6 +17,12 @@ being retried or is about to run anyway). A run that ends on schedule removes it
 from __future__ import annotations
 
 import hashlib
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from tagpilot.api.resource import Resource
+from tagpilot.store.errors import store_operation
 
 #: Kinds scheduled by slot. The others keep ``next_due_at`` (their claim moves it each period).
 SLOT_KINDS = ("ImageRepository",)
@@ -75,3 +81,63 @@ def slot_time(minute_start: int, interval_s: float, offset: int) -> int:
     """The first instant of ``offset`` at or after ``minute_start`` (the slot's identity)."""
     period = slot_interval(interval_s)
     return minute_start + (offset - minute_start) % period
+
+
+class SlotTable:
+    """The slot queries over the objects table and the directory of intervals in use.
+
+    ``objects`` is the objects model (with its ``slot-index``); ``directory`` the model of the
+    table holding :data:`DIRECTORY_KIND` items (``None``: no slot scheduling, as in a store
+    built before the slots table existed).
+    """
+
+    def __init__(self, objects: Any, directory: Any | None) -> None:
+        self._model = objects
+        self._directory = directory
+
+    @store_operation("read slot directory")
+    def intervals(self, kind: str) -> list[int]:
+        """The intervals (whole seconds) slot-scheduled ``kind`` objects use."""
+        if self._directory is None or kind not in SLOT_KINDS:
+            return []
+        try:
+            item = self._directory.get(DIRECTORY_KIND, kind)
+        except DoesNotExist:
+            return []
+        return sorted(int(i) for i in item.intervals or ())
+
+    @store_operation("query slots")
+    def slotted(self, kind: str, interval: int, minute_start: int) -> list[tuple[str, int]]:
+        """``(key, slot time)`` of the ``interval`` objects whose slot falls in this minute.
+
+        Objects with a ``next_due_at`` are left out: the due path owns them until a run ends
+        on schedule (a retry with backoff, a request about to run, a stalled object).
+        """
+        shard = slot_shard(kind, interval)
+        m = self._model
+        found = []
+        for lo, hi in window(minute_start, interval):
+            for item in m.slot_index.query(shard, m.slot_offset.between(lo, hi)):
+                if item.next_due_at is None:
+                    off = int(item.slot_offset)
+                    found.append((str(item.key), slot_time(minute_start, interval, off)))
+        return found
+
+    @staticmethod
+    def placement(resource: Resource, derived: dict[str, Any]) -> dict[str, Any]:
+        """``slot_shard`` and ``slot_offset`` for ``resource`` (``None``: not slot-scheduled)."""
+        interval = derived.get("interval_s")
+        if resource.kind not in SLOT_KINDS or resource.suspended or not interval:
+            return {"slot_shard": None, "slot_offset": None}
+        return {
+            "slot_shard": slot_shard(resource.kind, interval),
+            "slot_offset": slot_offset(resource.kind, resource.key, interval),
+        }
+
+    def register(self, kind: str, slot: dict[str, Any]) -> None:
+        """Add the slot's interval to the directory the dispatcher reads (idempotent)."""
+        if self._directory is None or slot.get("slot_shard") is None:
+            return
+        interval = int(str(slot["slot_shard"]).rsplit("#", 1)[1])
+        d = self._directory
+        d(DIRECTORY_KIND, kind).update(actions=[d.intervals.add({interval})])
