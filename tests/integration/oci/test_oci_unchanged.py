@@ -4,6 +4,7 @@ storage step's requests are made only when they can find something."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -79,13 +80,11 @@ def test_an_unchanged_periodic_reconcile_reads_nothing_and_makes_one_request(
     status = oci_app.objects.get(KIND, "apps", "podinfo").status
     assert status["artifact"]["revision"] == f"1.0.0@{digest}"
 
-    # Past the reconciles that collect the previous artifact (Flux's 60 s TTL plus two
-    # intervals) and off the object's hourly storage check: a garbage collection, a change,
-    # first confirms the object by a read.
-    oci_app.test_clock[0] += 900
+    # The next run collects garbage (it is within Flux's TTL plus two intervals of the new
+    # artifact), finds none, and so needs no read: only a deletion confirms the snapshot.
+    oci_app.test_clock[0] += 300
     stored = oci_app.objects.get(KIND, "apps", "podinfo")
-    while storage_step_due(storage_of(oci_app), stored, 300, oci_app.test_clock[0]):
-        oci_app.test_clock[0] += 300
+    assert storage_step_due(storage_of(oci_app), stored, 300, oci_app.test_clock[0])
     message = _dispatched(oci_app)
     assert message.snapshot is not None
     assert message.snapshot["status"] == status and message.snapshot["generation"] == 1
@@ -94,6 +93,7 @@ def test_an_unchanged_periodic_reconcile_reads_nothing_and_makes_one_request(
     _calls(oci_app).clear()
     (out,) = runner.run(oci_app, message)
     assert out.ready == "True" and out.metrics["unchanged"] == 1
+    assert out.metrics["gc_deleted"] == 0
     assert out.metrics["status_unchanged"] == 1  # no write
     assert store.reads == []  # no read: the claim's item came with the message
     assert _calls(oci_app) == [("HEAD", f"http://{registry.host}/v2/unchanged/a/manifests/1.0.0")]
@@ -121,21 +121,49 @@ def test_a_stale_or_missing_snapshot_reads_the_object(
 def test_a_spec_change_after_the_claim_is_reconciled_next(
     oci_app: Any, registry: RegistryServer, tmp_path: Path
 ) -> None:
-    """The snapshot predates the change: before its first write the run reads the object,
-    sees generation 2 and reconciles that; the change's own message then finds nothing to do."""
+    """The snapshot predates the change and the old spec finds nothing to do: the run writes
+    nothing, so the change stays due, and its own message reconciles generation 2."""
     oras_push(registry, "unchanged/c", "1.0.0", tarball({"a.yaml": b"1"}), tmp_path)
     two = oras_push(registry, "unchanged/c", "2.0.0", tarball({"a.yaml": b"2"}), tmp_path)
     _apply(oci_app, registry, "unchanged/c", ref={"tag": "1.0.0"})
     runner.run(oci_app, _dispatched(oci_app))
     oci_app.test_clock[0] += 300
     message = _dispatched(oci_app)
-    _apply(oci_app, registry, "unchanged/c", ref={"tag": "2.0.0"})  # generation 2
+    _apply(oci_app, registry, "unchanged/c", ref={"tag": "2.0.0"})  # generation 2, due now
     (old,) = runner.run(oci_app, message)
-    status = oci_app.objects.get(KIND, "apps", "podinfo").status
-    assert old.metrics.get("snapshot_stale") == 1 and old.metrics.get("new_artifact") == 1
-    assert status["artifact"]["revision"] == f"2.0.0@{two}" and status["observedGeneration"] == 2
+    assert old.metrics.get("unchanged") == 1 and old.metrics.get("status_unchanged") == 1
+    stored = oci_app.objects.get(KIND, "apps", "podinfo")
+    assert stored.next_due_at == 0 and stored.status["observedGeneration"] == 1
     (new,) = runner.run(oci_app, _dispatched(oci_app))
-    assert new.ready == "True" and new.metrics.get("unchanged") == 1, new.message
+    assert new.metrics.get("new_artifact") == 1, new.message
+    status = oci_app.objects.get(KIND, "apps", "podinfo").status
+    assert status["artifact"]["revision"] == f"2.0.0@{two}" and status["observedGeneration"] == 2
+
+
+def test_a_stale_snapshot_confirms_before_collecting_garbage(
+    oci_app: Any, registry: RegistryServer, tmp_path: Path
+) -> None:
+    """A garbage collection that would delete a file is a change: the run first reads the
+    object, sees the spec changed since its claim and reconciles generation 2 instead."""
+    oras_push(registry, "unchanged/g", "1.0.0", tarball({"a.yaml": b"1"}), tmp_path)
+    two = oras_push(registry, "unchanged/g", "2.0.0", tarball({"a.yaml": b"2"}), tmp_path)
+    _apply(oci_app, registry, "unchanged/g", ref={"tag": "1.0.0"})
+    runner.run(oci_app, _dispatched(oci_app))
+    folder = oci_app.settings.home / "artifacts/ocirepository/apps/podinfo"
+    garbage = folder / ("0" * 64 + ".tar.gz")  # an earlier artifact, long expired
+    garbage.write_bytes(b"old")
+    os.utime(garbage, (oci_app.test_clock[0] - 3600, oci_app.test_clock[0] - 3600))
+    oci_app.test_clock[0] += 300
+    message = _dispatched(oci_app)
+    store = CountingStore(oci_app.objects)
+    oci_app.objects = store
+    _apply(oci_app, registry, "unchanged/g", ref={"tag": "2.0.0"})
+    (out,) = runner.run(oci_app, message)
+    assert store.reads[:1] == [(KIND, "apps", "podinfo")]
+    assert out.metrics.get("snapshot_stale") == 1 and out.metrics.get("new_artifact") == 1
+    status = store.inner.get(KIND, "apps", "podinfo").status
+    assert status["artifact"]["revision"] == f"2.0.0@{two}" and status["observedGeneration"] == 2
+    assert not garbage.exists()  # collected by the restarted run
 
 
 def test_a_stale_snapshot_never_writes_over_a_newer_run(

@@ -186,10 +186,14 @@ class _Run:
         self.resource = fresh  # its scheduling fields as stored now
 
     def _collect(self, directory: str, current: str) -> None:
-        """Flux's GC (errors ignored); also run after a new artifact, to keep two at most."""
-        self._confirm()
+        """Flux's GC (errors ignored); also run after a new artifact, to keep two at most.
+        A run from a snapshot confirms it before deleting anything (a GC that finds nothing to
+        delete changes nothing, and needs no read)."""
         try:
-            self.out.metrics["gc_deleted"] = len(self.storage.gc(directory, current, self.now))
+            deleted = self.storage.gc(directory, current, self.now, before_delete=self._confirm)
+            self.out.metrics["gc_deleted"] = len(deleted)
+        except _Restart:
+            raise
         except Exception:  # noqa: BLE001 - Flux ignores garbage-collection errors
             self.out.metrics["gc_errors"] = 1
 

@@ -68,7 +68,17 @@ class ArtifactStorage(Protocol):
     def store(self, path: str, write: Writer) -> StoredArtifact: ...
     def verify(self, path: str, digest: str) -> bool: ...
     def set_latest(self, path: str) -> str: ...
-    def gc(self, directory: str, current: str, now: float | None = None) -> list[str]: ...
+    def gc(
+        self,
+        directory: str,
+        current: str,
+        now: float | None = None,
+        before_delete: Callable[[], None] | None = None,
+    ) -> list[str]:
+        """Flux's GC of ``directory`` (``current`` kept); ``before_delete`` runs first when
+        there is something to delete, and its exception stops the deletion."""
+        ...
+
     def delete_dir(self, directory: str) -> int: ...
     def read(self, path: str) -> bytes: ...
 
@@ -196,7 +206,13 @@ class LocalArtifactStorage:
         os.replace(tmp, link)
         return self.url(str(Path(path).parent / LATEST))
 
-    def gc(self, directory: str, current: str, now: float | None = None) -> list[str]:
+    def gc(
+        self,
+        directory: str,
+        current: str,
+        now: float | None = None,
+        before_delete: Callable[[], None] | None = None,
+    ) -> list[str]:
         folder = self.root / directory
         if not folder.is_dir():
             return []
@@ -207,6 +223,8 @@ class LocalArtifactStorage:
                 if rel != current and not entry.name.endswith(".lock"):
                     files.append((entry.stat().st_mtime, rel))
         doomed = _garbage(files, time.time() if now is None else now)
+        if doomed and before_delete is not None:
+            before_delete()
         for rel in doomed:
             (self.root / rel).unlink(missing_ok=True)
         return doomed
@@ -302,13 +320,21 @@ class S3ArtifactStorage:
             out.extend(page.get("Contents") or [])
         return out
 
-    def gc(self, directory: str, current: str, now: float | None = None) -> list[str]:
+    def gc(
+        self,
+        directory: str,
+        current: str,
+        now: float | None = None,
+        before_delete: Callable[[], None] | None = None,
+    ) -> list[str]:
         files = [
             (self._stored_at(obj), obj["Key"])
             for obj in self._list(directory)
             if obj["Key"] != current and not obj["Key"].endswith(f"/{LATEST}")
         ]
         doomed = _garbage(files, time.time() if now is None else now)
+        if doomed and before_delete is not None:
+            before_delete()
         self._delete(doomed)
         return doomed
 
