@@ -16,6 +16,7 @@ from botocore.config import Config
 from tagpilot.config import Settings
 from tagpilot.forge.factory import Forges
 from tagpilot.golang.duration import DurationError, parse_duration
+from tagpilot.httpenv import prepared
 from tagpilot.local.stack import ensure_running
 from tagpilot.receiver.gcr import GcrTokenVerifier, http_key_fetcher
 from tagpilot.reconcile.app import App
@@ -123,7 +124,7 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
             ecr_clients[region] = session.client("ecr", region_name=region, config=cfg)
         return ecr_clients[region]
 
-    registry_session = requests.Session()
+    registry_session = prepared(requests.Session())
     meter = RequestMeter(time.time)  # counts registry requests for the registry budgets
     meter.install(registry_session)
     app = App(
@@ -142,17 +143,17 @@ def build_app(settings: Settings, *, session: Any = None, create_tables: bool | 
         ),
         ecr=EcrCredentialProvider(client_factory=ecr_client_for),
         gcr_verifier=GcrTokenVerifier(
-            http_key_fetcher(requests.Session()), certs_url=settings.gcr_jwks_url
+            http_key_fetcher(prepared(requests.Session())), certs_url=settings.gcr_jwks_url
         ),
         pushtimes=PushTimeStore(models),
         budgets=BudgetStore(models),
         meter=meter,
         push_sources=PushSources(
-            session=requests.Session(),
+            session=prepared(requests.Session()),
             docker_hub_api=settings.docker_hub_api,
             ecr_client=ecr_client_for,
         ),
-        forges=Forges(requests.Session()),
+        forges=Forges(prepared(requests.Session())),
     )
     _wire_artifacts(app, session, cfg)
     event_model = wire_events(app, session, cfg)
