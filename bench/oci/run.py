@@ -70,16 +70,14 @@ def make_tree(root: Path) -> int:
     return FILES * FILE_BYTES
 
 
-def build_app(endpoint: str, home: Path) -> Any:
-    from moto import mock_aws
+def build_app(home: Path) -> Any:
+    """The app on the local stack of ``home`` (DynamoDB Local and the embedded Secrets Manager
+    endpoint, started on first use): real sockets, and no AWS mock in the process, whose HTTP
+    interception (moto patches ``requests``) a deployed worker's HEAD does not pay."""
     from tagpilot.config import Settings
     from tagpilot.runtime import app
 
-    mock_aws().start()
-    settings = Settings(
-        dynamodb_endpoint=endpoint, access_key_id="bench", secret_access_key="bench", home=home
-    )
-    return app.build_app(settings, create_tables=True)
+    return app.build_app(app.resolve_local(Settings(home=home)), create_tables=True)
 
 
 def push(registry: RegistryServer, tree: Path, key: cosign.KeyPair) -> tuple[str, str, int]:
@@ -163,14 +161,14 @@ def apply(
     app.objects.apply(Resource("source.toolkit.fluxcd.io/v1", "OCIRepository", name, "bench", spec))
 
 
-def peak_rss_child(endpoint: str, registry_host: str, home: Path) -> dict[str, float]:
+def peak_rss_child(home: Path) -> dict[str, float]:
     """First reconcile in a fresh process: ru_maxrss before (imports done) and after."""
     code = f"""
 import json, resource, sys, time
 sys.path.insert(0, {str(ROOT)!r})
 from bench.oci.run import build_app
 from tagpilot.reconcile import ocirepository
-app = build_app({endpoint!r}, __import__('pathlib').Path({str(home)!r}))
+app = build_app(__import__('pathlib').Path({str(home)!r}))
 import tracemalloc
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tracemalloc.start()
@@ -192,7 +190,7 @@ KEY = cosign.generate("ecdsa")
 
 def main() -> int:
     from tagpilot.api.ocirepository import OCIRepositorySpec
-    from tagpilot.local.dynamodb import free_port, start_dynamodb_local
+    from tagpilot.local.stack import stop
     from tagpilot.reconcile import ocirepository, runner
     from tagpilot.reconcile.ocisource import resolve
     from tagpilot.registry.auth import RegistryAuth
@@ -201,14 +199,11 @@ def main() -> int:
     from tagpilot.store.queues import WorkItem, snapshot_of
 
     home = Path(tempfile.mkdtemp(prefix="bench-oci-"))
-    port = free_port()
-    ddb = start_dynamodb_local(home, port, db_path=None)
-    endpoint = f"http://127.0.0.1:{port}"
     try:
         with RegistryServer() as registry:
             content = make_tree(home / "tree")
             digest, layer_digest, layer_size = push(registry, home / "tree", KEY)
-            app = build_app(endpoint, home)
+            app = build_app(home)
             # Baseline and first reconcile alternate, so both see the same machine load.
             base, base_cpu, firsts, first_cpu = [], [], [], []
             for n in range(ROUNDS):
@@ -321,9 +316,9 @@ def main() -> int:
                 resolve(app.registry, image, spec, auth, spec.url)
                 resolves.append(time.perf_counter() - started)
             apply(app, registry, "rss")
-            rss = peak_rss_child(endpoint, registry.host, home)
+            rss = peak_rss_child(home)
     finally:
-        ddb.terminate()
+        stop(home)
     base_s = statistics.median(base)
     head_s = statistics.median(heads)
     growth = (rss["after_kib"] - rss["before_kib"]) * 1024
