@@ -116,7 +116,7 @@ def _fingerprint(st: os.stat_result) -> tuple[int, ...]:
 
 
 def _remember(
-    target: Path, before: os.stat_result, after: os.stat_result, started_ns: int, digest: str
+    target: str, before: os.stat_result, after: os.stat_result, started_ns: int, digest: str
 ) -> None:
     """Trust ``digest`` for the file while its ``stat`` stays ``before``: only when nothing
     changed while it was hashed, and its last change is older than the racy window (a write
@@ -126,15 +126,15 @@ def _remember(
     if started_ns - before.st_ctime_ns < _RACY_NS:
         return  # hashed again at the next check
     with _HASHED_LOCK:
-        _HASHED[str(target)] = (_fingerprint(before), digest)
-        _HASHED.move_to_end(str(target))
+        _HASHED[target] = (_fingerprint(before), digest)
+        _HASHED.move_to_end(target)
         while len(_HASHED) > _HASHED_MAX:
             _HASHED.popitem(last=False)
 
 
-def _forget(target: Path) -> None:
+def _forget(target: str) -> None:
     with _HASHED_LOCK:
-        _HASHED.pop(str(target), None)
+        _HASHED.pop(target, None)
 
 
 class LocalArtifactStorage:
@@ -171,7 +171,8 @@ class LocalArtifactStorage:
     def verify(self, path: str, digest: str) -> bool:
         """Whether the file is there with ``digest`` (hashed again when its ``stat`` changed);
         a file with another digest is deleted."""
-        target = Path(os.path.join(os.path.abspath(self.root), path))
+        # Strings, not Paths, on this path: it runs on every reconcile (an unchanged one too).
+        target = os.path.join(os.path.abspath(self.root), path)
         try:
             st = os.stat(target, follow_symlinks=False)
         except OSError:
@@ -180,7 +181,7 @@ class LocalArtifactStorage:
         if not stat.S_ISREG(st.st_mode):
             return False
         with _HASHED_LOCK:
-            known = _HASHED.get(str(target))
+            known = _HASHED.get(target)
         if known == (_fingerprint(st), digest):
             return True
         hasher = hashlib.sha256()
@@ -194,7 +195,8 @@ class LocalArtifactStorage:
             _remember(target, before, after, started_ns, digest)
             return True
         _forget(target)
-        target.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(target)
         return False
 
     def set_latest(self, path: str) -> str:
