@@ -16,6 +16,7 @@ from tagpilot.reconcile.dispatch import dispatch_due
 from tagpilot.reconcile.ocistorage import STORAGE_CHECK_PERIOD, storage_of, storage_step_due
 from tagpilot.registry.client import RegistryClient
 from tagpilot.store.artifacts import S3ArtifactStorage
+from tagpilot.store.errors import StoreError
 from tagpilot.store.queues import WorkItem
 
 from tests.integration.oci.test_oci_reconcile import CountingSession
@@ -40,6 +41,16 @@ class CountingStore:
 
     def __getattr__(self, attr: str) -> Any:
         return getattr(self.inner, attr)
+
+
+class FailingFirstRead(CountingStore):
+    """The first object read fails as a throttled DynamoDB read does."""
+
+    def get(self, kind: str, namespace: str, name: str, **kw: Any) -> Any:
+        if not self.reads:
+            self.reads.append((kind, namespace, name))
+            raise StoreError("get object failed: ProvisionedThroughputExceededException")
+        return super().get(kind, namespace, name, **kw)
 
 
 @pytest.fixture
@@ -191,6 +202,63 @@ def test_a_stale_snapshot_never_writes_over_a_newer_run(
         f"2.0.0@{two}"
     )
     assert status["observedGeneration"] == 2
+
+
+def test_a_stale_snapshot_never_deletes_the_rebuilt_artifact(
+    oci_app: Any, registry: RegistryServer, tmp_path: Path
+) -> None:
+    """A new ``ignore`` rebuilds the same manifest into the same path with other bytes. A run
+    claimed before it sees a digest that is not its snapshot's: deleting that file is a change,
+    so it first reads the object and reconciles the new generation, which keeps the file."""
+    repo = "unchanged/rebuilt"
+    oras_push(registry, repo, "1.0.0", tarball({"a.yaml": b"a", "notes.md": b"n"}), tmp_path)
+    _apply(oci_app, registry, repo, ref={"tag": "1.0.0"})
+    runner.run(oci_app, _dispatched(oci_app))
+    first = oci_app.objects.get(KIND, "apps", "podinfo").status["artifact"]
+    oci_app.test_clock[0] += 300
+    stale = _dispatched(oci_app)
+    _apply(oci_app, registry, repo, ref={"tag": "1.0.0"}, ignore="*.md")
+    (rebuilt,) = runner.run(oci_app, _dispatched(oci_app))
+    second = oci_app.objects.get(KIND, "apps", "podinfo").status["artifact"]
+    assert rebuilt.metrics.get("new_artifact") == 1, rebuilt.message
+    assert second["path"] == first["path"] and second["digest"] != first["digest"]
+    (late,) = runner.run(oci_app, stale)
+    assert late.metrics.get("snapshot_stale") == 1 and late.ready == "True", late.message
+    assert late.metrics.get("unchanged") == 1 and "build_seconds" not in late.metrics
+    stored = oci_app.settings.home / "artifacts" / second["path"]
+    assert stored.exists() and oci_app.artifacts.verify(second["path"], second["digest"])
+    status = oci_app.objects.get(KIND, "apps", "podinfo").status
+    assert status["artifact"] == second and status["observedGeneration"] == 2
+
+
+def test_a_failed_confirm_in_garbage_collection_is_tried_again_before_a_write(
+    oci_app: Any, registry: RegistryServer, tmp_path: Path
+) -> None:
+    """The garbage collection ignores its errors (as Flux's), a failed confirming read among
+    them; the snapshot stays unconfirmed, so the run's status write reads again, sees the
+    change and starts over instead of writing the stale spec's status."""
+    repo = "unchanged/flaky"
+    oras_push(registry, repo, "1.0.0", tarball({"a.yaml": b"1"}), tmp_path)
+    two = oras_push(registry, repo, "2.0.0", tarball({"a.yaml": b"2"}), tmp_path)
+    _apply(oci_app, registry, repo, ref={"tag": "1.0.0"})
+    runner.run(oci_app, _dispatched(oci_app))
+    folder = oci_app.settings.home / "artifacts/ocirepository/apps/podinfo"
+    garbage = folder / ("0" * 64 + ".tar.gz")
+    garbage.write_bytes(b"old")
+    os.utime(garbage, (oci_app.test_clock[0] - 3600, oci_app.test_clock[0] - 3600))
+    oci_app.test_clock[0] += 300
+    message = _dispatched(oci_app)
+    _apply(oci_app, registry, repo, ref={"tag": "2.0.0"})
+    store = FailingFirstRead(oci_app.objects)
+    oci_app.objects = store
+    oras_push(registry, repo, "1.0.0", tarball({"a.yaml": b"1 moved"}), tmp_path)  # a build
+    (out,) = runner.run(oci_app, message)
+    # the failed read (swallowed by the collection, which deleted nothing), then the build's
+    assert store.reads == [(KIND, "apps", "podinfo")] * 2
+    assert out.metrics.get("snapshot_stale") == 1, out.metrics
+    assert out.metrics.get("gc_deleted") == 1 and not garbage.exists()  # by the restarted run
+    status = store.inner.get(KIND, "apps", "podinfo").status
+    assert status["artifact"]["revision"] == f"2.0.0@{two}" and status["observedGeneration"] == 2
 
 
 def test_a_snapshot_of_a_deleted_object_stores_nothing(

@@ -149,7 +149,9 @@ class _Run:
         else:
             self.out.metrics["gc_skipped"] = 1  # nothing to collect; the check is a stat
         disappeared = False
-        if artifact and not self.storage.verify(artifact["path"], artifact["digest"]):
+        if artifact and not self.storage.verify(
+            artifact["path"], artifact["digest"], before_delete=self._confirm
+        ):
             self.status.pop("artifact", None)
             self.status.pop("url", None)
             disappeared = True
@@ -173,7 +175,8 @@ class _Run:
         """
         if not self.snapshot:
             return
-        self.snapshot = False
+        # A failed read leaves the snapshot unconfirmed: the next change tries again (a GC
+        # swallows its errors, as Flux's does; the build and the status write do not).
         fresh = self.app.objects.get(KIND, self.resource.namespace, self.resource.name)
         old = self.resource
         if fresh is None or (fresh.generation, fresh.spec, fresh.annotations, fresh.status) != (
@@ -182,7 +185,9 @@ class _Run:
             old.annotations,
             old.status,
         ):
+            self.snapshot = False
             raise _Restart(fresh)
+        self.snapshot = False
         self.resource = fresh  # its scheduling fields as stored now
 
     def _collect(self, directory: str, current: str) -> None:

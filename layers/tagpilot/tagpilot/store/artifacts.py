@@ -66,7 +66,13 @@ class ArtifactStorage(Protocol):
     remote: bool
 
     def store(self, path: str, write: Writer) -> StoredArtifact: ...
-    def verify(self, path: str, digest: str) -> bool: ...
+    def verify(
+        self, path: str, digest: str, before_delete: Callable[[], None] | None = None
+    ) -> bool:
+        """Whether the artifact is stored with ``digest``; local storage deletes a file with
+        another digest, after ``before_delete`` (whose exception stops the deletion)."""
+        ...
+
     def set_latest(self, path: str) -> str: ...
     def gc(
         self,
@@ -168,9 +174,11 @@ class LocalArtifactStorage:
         digest = "sha256:" + out.hash.hexdigest()
         return StoredArtifact(path, self.url(path), digest, out.size)
 
-    def verify(self, path: str, digest: str) -> bool:
+    def verify(
+        self, path: str, digest: str, before_delete: Callable[[], None] | None = None
+    ) -> bool:
         """Whether the file is there with ``digest`` (hashed again when its ``stat`` changed);
-        a file with another digest is deleted."""
+        a file with another digest is deleted (after ``before_delete``)."""
         # Strings, not Paths, on this path: it runs on every reconcile (an unchanged one too).
         target = os.path.join(os.path.abspath(self.root), path)
         try:
@@ -195,6 +203,8 @@ class LocalArtifactStorage:
             _remember(target, before, after, started_ns, digest)
             return True
         _forget(target)
+        if before_delete is not None:
+            before_delete()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(target)
         return False
@@ -300,8 +310,10 @@ class S3ArtifactStorage:
                 return None
             raise ArtifactStorageError(f"failed to stat {self.url(path)}: {exc}") from None
 
-    def verify(self, path: str, digest: str) -> bool:
-        head = self._head(path)
+    def verify(
+        self, path: str, digest: str, before_delete: Callable[[], None] | None = None
+    ) -> bool:
+        head = self._head(path)  # nothing is deleted: an object with another digest is replaced
         return head is not None and (head.get("Metadata") or {}).get("digest") == digest
 
     def set_latest(self, path: str) -> str:
