@@ -9,7 +9,7 @@ from tests.support.fulcio import LocalSigstore
 
 @pytest.fixture(scope="session")
 def sigstore() -> LocalSigstore:
-    """A Fulcio-style CA, CT log and Rekor keys; the keyless suites only read it."""
+    """A Fulcio-style CA, CT log and Rekor keys, shared: signing only advances its log index."""
     return LocalSigstore()
 
 
