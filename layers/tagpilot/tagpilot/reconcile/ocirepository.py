@@ -178,6 +178,7 @@ class _Run:
         # A failed read leaves the snapshot unconfirmed: the next change tries again (a GC
         # swallows its errors, as Flux's does; the build and the status write do not).
         fresh = self.app.objects.get(KIND, self.resource.namespace, self.resource.name)
+        self.snapshot = False
         old = self.resource
         if fresh is None or (fresh.generation, fresh.spec, fresh.annotations, fresh.status) != (
             old.generation,
@@ -185,9 +186,7 @@ class _Run:
             old.annotations,
             old.status,
         ):
-            self.snapshot = False
             raise _Restart(fresh)
-        self.snapshot = False
         self.resource = fresh  # its scheduling fields as stored now
 
     def _collect(self, directory: str, current: str) -> None:
